@@ -1,0 +1,135 @@
+import Foundation
+
+/// A validated inventory: the hosts of one Milvus cluster and its cluster-wide settings.
+/// Only `InventoryLoader` makes one, so every value here has passed validation.
+public struct Inventory: Sendable {
+    /// The path the inventory was read from, as given by the user.
+    public var file: String
+    public var cluster: ClusterSettings
+    public var images: ImageMap
+    /// Hosts in file order.
+    public var hosts: [Host]
+
+    public init(file: String, cluster: ClusterSettings, images: ImageMap, hosts: [Host]) {
+        self.file = file
+        self.cluster = cluster
+        self.images = images
+        self.hosts = hosts
+    }
+
+    /// Hosts that have `role`, ordered by their role number (numbered roles) or file order.
+    public func hosts(with role: Role) -> [Host] {
+        let matching = hosts.filter { $0.roles.contains(role) }
+        guard role.isNumbered else { return matching }
+        return matching.sorted { ($0.roleNumbers[role] ?? 0) < ($1.roleNumbers[role] ?? 0) }
+    }
+
+    public func host(named name: String) -> Host? {
+        hosts.first { $0.name == name }
+    }
+}
+
+/// Settings that apply to the whole cluster.
+public struct ClusterSettings: Sendable, Hashable {
+    /// Names the cluster; prefixes Swarm config and secret names.
+    public var name: String
+    /// Where every host keeps persistent data (the seed's data disk).
+    public var dataRoot: String
+    /// The overlay network all three stacks share, so services find each other by name.
+    public var network: String
+    /// The Pulsar cluster name written by the metadata job.
+    public var pulsarCluster: String
+    /// Stack names per stage.
+    public var stackNames: [Stage: String]
+    public var bookkeeper: BookKeeperQuorum
+
+    public static let defaultDataRoot = "/mnt/data"
+
+    public func stackName(for stage: Stage) -> String {
+        stackNames[stage] ?? "\(name)-\(stage.rawValue)"
+    }
+}
+
+/// How many bookies each ledger is spread over and must acknowledge.
+public struct BookKeeperQuorum: Sendable, Hashable {
+    public var ensemble: Int
+    public var writeQuorum: Int
+    public var ackQuorum: Int
+
+    /// The seed's plan: 2/2/2 over three bookies.
+    public static let standard = BookKeeperQuorum(ensemble: 2, writeQuorum: 2, ackQuorum: 2)
+}
+
+/// One machine of the cluster.
+public struct Host: Sendable, Hashable {
+    /// The machine's hostname; matched against the Swarm node's hostname.
+    public var name: String
+    /// IPv4 address, cross-checked against the Swarm node's address.
+    public var address: String
+    /// Roles in the order the inventory lists them, without duplicates.
+    public var roles: [Role]
+    public var size: HostSize
+    /// The Swarm node ID, when the operator pins the host to one.
+    public var nodeID: String?
+    /// For numbered roles, this host's number (`etcd: 2` for the host labelled etcd2).
+    public var roleNumbers: [Role: Int]
+    /// Every label swarmstage manages on this host's node: derived from roles plus
+    /// the ones the inventory lists.
+    public var labels: [String: String]
+    public var location: SourceLocation
+
+    public func has(_ role: Role) -> Bool { roles.contains(role) }
+}
+
+/// CPU and memory of a host, used to size service limits.
+public struct HostSize: Sendable, Hashable {
+    public var cpus: Double
+    public var memory: ByteSize
+    /// Size of the data disk at the data root, informational.
+    public var dataDisk: ByteSize?
+
+    public init(cpus: Double, memory: ByteSize, dataDisk: ByteSize? = nil) {
+        self.cpus = cpus
+        self.memory = memory
+        self.dataDisk = dataDisk
+    }
+}
+
+/// A byte count written with binary units (`64GiB`, `64G`, `512M`): operators
+/// say GB for RAM and mean GiB, so the decimal spellings are read as binary too.
+public struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var bytes: Int64
+
+    public init(bytes: Int64) { self.bytes = bytes }
+
+    public static func mebibytes(_ count: Int64) -> ByteSize { ByteSize(bytes: count << 20) }
+    public static func gibibytes(_ count: Int64) -> ByteSize { ByteSize(bytes: count << 30) }
+
+    public var mebibytes: Int64 { bytes >> 20 }
+
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber }
+        guard !digits.isEmpty, let value = Int64(digits) else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let shift: Int64
+        switch unit {
+        case "", "b": shift = 0
+        case "k", "kb", "kib": shift = 10
+        case "m", "mb", "mib": shift = 20
+        case "g", "gb", "gib": shift = 30
+        case "t", "tb", "tib": shift = 40
+        default: return nil
+        }
+        guard value <= (Int64.max >> shift) else { return nil }
+        bytes = value << shift
+    }
+
+    public var description: String {
+        if bytes % (1 << 30) == 0 { return "\(bytes >> 30)GiB" }
+        if bytes % (1 << 20) == 0 { return "\(bytes >> 20)MiB" }
+        return "\(bytes)B"
+    }
+
+    public static func < (lhs: ByteSize, rhs: ByteSize) -> Bool { lhs.bytes < rhs.bytes }
+}

@@ -1,0 +1,187 @@
+import Yams
+
+/// Reads a composed YAML node tree and records problems with their exact location,
+/// so that every mistake becomes one `file:line:column` line instead of a thrown
+/// decoding error with only a coding path.
+final class YAMLReader {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func location(of node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    func error(_ node: Node, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(location(of: node), message, hint: hint))
+    }
+
+    func error(at location: SourceLocation, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(location, message, hint: hint))
+    }
+
+    /// Parses text into a node tree, turning libyaml's errors into diagnostics.
+    func compose(_ text: String) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            diagnostics.append(diagnostic(for: error))
+            return nil
+        } catch {
+            diagnostics.append(Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)"))
+            return nil
+        }
+    }
+
+    private func diagnostic(for error: YamlError) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return Diagnostic(at(mark), "YAML syntax: \(detail)", hint: "fix the indentation or quoting at this place")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic(at(context.mark), "key \(keys) appears more than once in the same mapping",
+                              hint: "keep one of them")
+        case let .reader(problem, _, _, _):
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(problem)",
+                              hint: "save the file as UTF-8")
+        default:
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)")
+        }
+    }
+
+    // MARK: Shapes
+
+    struct Entry {
+        var key: String
+        var keyNode: Node
+        var value: Node
+    }
+
+    /// The entries of a mapping, or nil (with a diagnostic) if the node is something else.
+    func mapping(_ node: Node, _ what: String) -> [Entry]? {
+        guard let map = node.mapping else {
+            error(node, "\(what) must be a mapping (key: value lines), found \(describe(node))")
+            return nil
+        }
+        var entries: [Entry] = []
+        for (key, value) in map {
+            guard let name = key.scalar?.string else {
+                error(key, "\(what) has a key that is not a plain name")
+                continue
+            }
+            entries.append(Entry(key: name, keyNode: key, value: value))
+        }
+        return entries
+    }
+
+    func sequence(_ node: Node, _ what: String) -> [Node]? {
+        guard let seq = node.sequence else {
+            error(node, "\(what) must be a list (lines starting with '- '), found \(describe(node))")
+            return nil
+        }
+        return Array(seq)
+    }
+
+    /// Reports keys outside `allowed` (with a spelling suggestion) and missing `required` keys.
+    func checkKeys(_ entries: [Entry], of node: Node, _ what: String, allowed: [String], required: [String] = []) {
+        for entry in entries where !allowed.contains(entry.key) {
+            let suggestion = Spelling.closest(to: entry.key, among: allowed)
+            let hint = suggestion.map { "did you mean '\($0)'?" } ?? "allowed keys: \(allowed.joined(separator: ", "))"
+            error(entry.keyNode, "unknown key '\(entry.key)' in \(what)", hint: hint)
+        }
+        let present = Set(entries.map(\.key))
+        for key in required where !present.contains(key) {
+            error(node, "\(what) is missing the required key '\(key)'")
+        }
+    }
+
+    // MARK: Scalars
+
+    func string(_ node: Node, _ what: String) -> String? {
+        guard let scalar = node.scalar else {
+            error(node, "\(what) must be a single value, found \(describe(node))")
+            return nil
+        }
+        if isNull(scalar) {
+            error(node, "\(what) is empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    func integer(_ node: Node, _ what: String) -> Int? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Int(text) else {
+            error(node, "\(what) must be a whole number, found '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    func number(_ node: Node, _ what: String) -> Double? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            error(node, "\(what) must be a number, found '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    func stringList(_ node: Node, _ what: String) -> [(String, Node)]? {
+        if node.scalar != nil, let single = string(node, what) {
+            return [(single, node)]
+        }
+        guard let items = sequence(node, what) else { return nil }
+        return items.compactMap { item in string(item, "an item of \(what)").map { ($0, item) } }
+    }
+
+    /// A plain empty, `~` or `null` scalar: YAML's "nothing here".
+    func isNull(_ scalar: Node.Scalar) -> Bool {
+        scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string))
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let scalar):
+            if isNull(scalar) { return "nothing" }
+            return "'\(scalar.string)'"
+        case .alias: return "an alias"
+        }
+    }
+}
+
+/// Spelling suggestions for unknown names.
+enum Spelling {
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        let lower = word.lowercased()
+        let scored = candidates.map { ($0, distance(lower, $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        let limit = max(2, word.count / 3)
+        return best.1 <= limit ? best.0 : nil
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

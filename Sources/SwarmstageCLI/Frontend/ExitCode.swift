@@ -1,0 +1,39 @@
+import ArgumentParser
+import Blueprint
+import Inventory
+
+/// The exit codes every command shares (documented in README and `--help`).
+public enum StatusCode: Int32, Sendable {
+    case success = 0
+    /// Health: degraded but serving. `generate --check`: files differ.
+    case degraded = 1
+    /// Health: a stage is down or a quorum is lost. Deploy: a stage never got healthy.
+    case failed = 2
+    /// The user's input is wrong: flags, inventory, image file.
+    case usage = 3
+    /// The Docker Engine cannot be reached, refuses, or is not a Swarm manager.
+    case engine = 4
+}
+
+/// An error turned into what the user sees: one message and an exit code.
+/// This is the only place that decides which code an error gets.
+struct Failure: Error {
+    var message: String
+    var code: StatusCode
+
+    static func classify(_ error: any Error) -> Failure? {
+        switch error {
+        case let failure as Failure:
+            return failure
+        case let invalid as InventoryError:
+            let count = invalid.diagnostics.count
+            return Failure(message: invalid.description + "\n\(count) error\(count == 1 ? "" : "s"); nothing was written",
+                           code: .usage)
+        case let unreadable as InputFileError:
+            return Failure(message: unreadable.description, code: .usage)
+        default:
+            // ArgumentParser's own errors (help, version, bad flags) keep their handling.
+            return nil
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import SwarmstageCLI
+
+await SwarmstageCommand.runAndExit()
