@@ -49,25 +49,32 @@ let package = Package(
             dependencies: ["SwarmstageCLI"],
             swiftSettings: strictSettings
         ),
+        // Shared by the test targets: repository paths and inventories.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Inventory"],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "InventoryTests",
-            dependencies: ["Inventory"],
+            dependencies: ["Inventory", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ComposeTests",
-            dependencies: ["Compose"],
+            dependencies: ["Compose", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BlueprintTests",
-            dependencies: ["Blueprint", "Inventory", "Compose"],
+            dependencies: ["Blueprint", "Inventory", "Compose", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwarmstageCLITests",
-            dependencies: ["SwarmstageCLI", "Blueprint", "Inventory"],
+            dependencies: ["SwarmstageCLI", "Blueprint", "Inventory", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

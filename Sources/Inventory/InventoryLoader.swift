@@ -93,9 +93,9 @@ struct InventoryParser {
 
         let cluster = value("cluster").map(clusterSettings) ?? defaultCluster(name: "milvus")
         let imageMap = ImageMap(value("images").map { self.images($0, what: "images") } ?? [:])
-        let sizes = value("sizes").map(sizeClasses) ?? [:]
-        guard let hostsNode = value("hosts") else { return nil }
-        let hosts = self.hosts(hostsNode, sizes: sizes, bookkeeper: cluster?.bookkeeper ?? .standard)
+        let sizes = value("sizes").map(sizeClasses) ?? SizeClasses()
+        guard let hostsEntry = entries.first(where: { $0.key == "hosts" }) else { return nil }
+        let hosts = self.hosts(hostsEntry.value, key: hostsEntry.keyNode, sizes: sizes, bookkeeper: cluster?.bookkeeper ?? .standard)
         guard let cluster, reader.diagnostics.isEmpty else { return nil }
         return Inventory(file: reader.file, cluster: cluster, images: imageMap, hosts: hosts)
     }
@@ -215,11 +215,22 @@ struct InventoryParser {
         return result
     }
 
-    private func sizeClasses(_ node: Node) -> [String: HostSize] {
-        guard let entries = reader.mapping(node, "sizes") else { return [:] }
-        var result: [String: HostSize] = [:]
+    /// Named sizes; `invalid` remembers names whose definition had errors, so hosts
+    /// that use them are not reported a second time.
+    struct SizeClasses {
+        var valid: [String: HostSize] = [:]
+        var invalid: Set<String> = []
+    }
+
+    private func sizeClasses(_ node: Node) -> SizeClasses {
+        guard let entries = reader.mapping(node, "sizes") else { return SizeClasses() }
+        var result = SizeClasses()
         for entry in entries {
-            if let size = hostSize(entry.value, what: "size '\(entry.key)'") { result[entry.key] = size }
+            if let size = hostSize(entry.value, what: "size '\(entry.key)'") {
+                result.valid[entry.key] = size
+            } else {
+                result.invalid.insert(entry.key)
+            }
         }
         return result
     }
@@ -255,7 +266,7 @@ struct InventoryParser {
 
     // MARK: hosts
 
-    private func hosts(_ node: Node, sizes: [String: HostSize], bookkeeper: BookKeeperQuorum) -> [Host] {
+    private func hosts(_ node: Node, key: Node, sizes: SizeClasses, bookkeeper: BookKeeperQuorum) -> [Host] {
         guard let items = reader.sequence(node, "hosts") else { return [] }
         if items.isEmpty {
             reader.error(node, "hosts is empty", hint: "list every machine of the cluster with its roles")
@@ -264,7 +275,7 @@ struct InventoryParser {
         let pending = items.compactMap { pendingHost($0, sizes: sizes) }
         checkUnique(pending)
         let numbers = assignRoleNumbers(pending)
-        checkRoleCounts(pending, at: node, ensemble: bookkeeper.ensemble)
+        checkRoleCounts(pending, at: key, ensemble: bookkeeper.ensemble)
         return pending.enumerated().compactMap { index, host in
             guard let name = host.name, let address = host.address, let size = host.size, !host.roles.isEmpty else { return nil }
             var labels: [String: String] = [:]
@@ -278,7 +289,7 @@ struct InventoryParser {
         }
     }
 
-    private func pendingHost(_ node: Node, sizes: [String: HostSize]) -> PendingHost? {
+    private func pendingHost(_ node: Node, sizes: SizeClasses) -> PendingHost? {
         guard let entries = reader.mapping(node, "a host") else { return nil }
         reader.checkKeys(entries, of: node, "a host", allowed: ["name", "address", "roles", "size", "labels", "node_id"],
                          required: ["name", "address", "roles", "size"])
@@ -331,11 +342,12 @@ struct InventoryParser {
         return roles
     }
 
-    private func size(_ node: Node, sizes: [String: HostSize]) -> HostSize? {
+    private func size(_ node: Node, sizes: SizeClasses) -> HostSize? {
         if node.mapping != nil { return hostSize(node, what: "size") }
         guard let name = reader.string(node, "size") else { return nil }
-        guard let size = sizes[name] else {
-            let known = sizes.keys.sorted()
+        if sizes.invalid.contains(name) { return nil }
+        guard let size = sizes.valid[name] else {
+            let known = sizes.valid.keys.sorted()
             let hint = Spelling.closest(to: name, among: known).map { "did you mean '\($0)'?" }
                 ?? (known.isEmpty ? "define it under 'sizes:' or write {cpus: 8, memory: 16GiB}"
                     : "defined sizes: \(known.joined(separator: ", "))")

@@ -42,7 +42,10 @@ final class YAMLReader {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            let detail = context.map { context in
+                let started = context.mark.line > 0 ? " (started at \(context.mark.line):\(context.mark.column))" : ""
+                return "\(problem) \(context.text)\(started)"
+            } ?? problem
             return Diagnostic(at(mark), "YAML syntax: \(detail)", hint: "fix the indentation or quoting at this place")
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")

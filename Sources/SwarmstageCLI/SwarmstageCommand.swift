@@ -17,26 +17,36 @@ public struct SwarmstageCommand: AsyncParsableCommand {
 
     /// Runs the command line and exits with the documented code.
     public static func runAndExit() async -> Never {
+        let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
+        Glibc.exit(code)
+    }
+
+    /// Runs one command line and returns its exit code; messages go to stdout and stderr.
+    public static func run(arguments: [String]) async -> Int32 {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
-            exit(withError: nil)
+            return StatusCode.success.rawValue
         } catch {
             if let failure = Failure.classify(error) {
                 Console.error(failure.message)
-                _exit(failure.code.rawValue)
+                return failure.code.rawValue
             }
-            exit(withError: error)
+            // ArgumentParser's own outcomes: help and version exit 0, usage errors get our usage code.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Console.out(message) }
+                return StatusCode.success.rawValue
+            }
+            Console.error(message)
+            return StatusCode.usage.rawValue
         }
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
