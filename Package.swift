@@ -35,11 +35,40 @@ let package = Package(
             dependencies: ["Inventory", "Compose"],
             swiftSettings: strictSettings
         ),
+        // The libcurl system library and a typed shim over its variadic setopt.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CurlShim",
+            dependencies: ["CCurl"]
+        ),
+        // CurlTransport: HTTP/1.1 over a Unix socket, requests and streams, off the cooperative pool.
+        .target(
+            name: "CurlTransport",
+            dependencies: ["CurlShim"],
+            swiftSettings: strictSettings
+        ),
+        // Engine: the Docker Engine API client (negotiation, typed models, errors, streams).
+        .target(
+            name: "Engine",
+            dependencies: ["CurlTransport"],
+            exclude: ["Models/README.md"],
+            swiftSettings: strictSettings
+        ),
+        // Rollout: plans and applies against the Engine: node labels, stages, health.
+        .target(
+            name: "Rollout",
+            dependencies: ["Inventory", "Compose", "Blueprint", "Engine"],
+            swiftSettings: strictSettings
+        ),
         // SwarmstageCLI: argument parsing, one subcommand per file, exit codes in one place.
         .target(
             name: "SwarmstageCLI",
             dependencies: [
-                "Inventory", "Compose", "Blueprint",
+                "Inventory", "Compose", "Blueprint", "Engine", "Rollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

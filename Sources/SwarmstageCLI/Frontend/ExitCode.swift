@@ -1,5 +1,7 @@
 import ArgumentParser
 import Blueprint
+import CurlTransport
+import Engine
 import Inventory
 
 /// The exit codes every command shares (documented in README and `--help`).
@@ -31,6 +33,16 @@ struct Failure: Error {
                            code: .usage)
         case let unreadable as InputFileError:
             return Failure(message: unreadable.description, code: .usage)
+        case let host as DockerHostError:
+            return Failure(message: "error: \(host.description)", code: .usage)
+        case let transport as TransportError:
+            return Failure(message: "error: \(transport.description)", code: .engine)
+        case let requirement as EngineRequirementError:
+            return Failure(message: "error: \(requirement.description)", code: .engine)
+        case let engine as EngineError where engine.isNotManager:
+            return Failure(message: "error: \(engine.message); point --host or DOCKER_HOST at a manager's socket", code: .engine)
+        case let engine as EngineError:
+            return Failure(message: "error: the Engine refused \(engine.description)", code: .failed)
         default:
             // ArgumentParser's own errors (help, version, bad flags) keep their handling.
             return nil

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Engine list filters: `{"label": {"a=b": true}}`, JSON and then URL-encoded,
+/// never spliced into a query string by hand.
+public struct Filters: Sendable, Equatable {
+    private var values: [String: Set<String>] = [:]
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        for (key, value) in pairs { add(key, value) }
+    }
+
+    public mutating func add(_ key: String, _ value: String) {
+        values[key, default: []].insert(value)
+    }
+
+    public var isEmpty: Bool { values.isEmpty }
+
+    /// Deterministic JSON (sorted keys).
+    public var json: String {
+        let object = values.mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0, true) }) }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+public enum Query {
+    /// Characters allowed unescaped in a query value (RFC 3986 unreserved).
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    public static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    /// `?a=1&b=2` from ordered pairs; empty when there are none.
+    public static func string(_ items: [(String, String)]) -> String {
+        guard !items.isEmpty else { return "" }
+        return "?" + items.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+    }
+}

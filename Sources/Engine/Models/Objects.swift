@@ -1,0 +1,65 @@
+// Property names mirror the Engine's JSON (see README.md in this folder).
+
+public struct SwarmNetwork: Codable, Sendable {
+    public var Id: String
+    public var Name: String
+    public var Driver: String?
+    public var Scope: String?
+    public var Labels: [String: String]?
+}
+
+public struct NetworkCreateRequest: Codable, Sendable {
+    public var Name: String
+    public var Driver: String
+    public var Attachable: Bool?
+    public var Labels: [String: String]?
+    public var CheckDuplicate: Bool?
+
+    public init(Name: String, Driver: String = "overlay", Attachable: Bool? = nil, Labels: [String: String]? = nil) {
+        self.Name = Name
+        self.Driver = Driver
+        self.Attachable = Attachable
+        self.Labels = Labels
+        self.CheckDuplicate = true
+    }
+}
+
+/// A Swarm config or secret as listed (the data itself is never read back).
+public struct SwarmFileObject: Codable, Sendable {
+    public struct Spec: Codable, Sendable {
+        public var Name: String
+        public var Labels: [String: String]?
+    }
+
+    public var ID: String
+    public var Version: ObjectVersion?
+    public var Spec: Spec
+}
+
+/// Body of `POST /configs/create` and `POST /secrets/create`: `Data` is base64.
+public struct FileObjectCreateRequest: Codable, Sendable {
+    public var Name: String
+    public var Labels: [String: String]?
+    public var Data: String
+
+    public init(Name: String, Labels: [String: String]?, base64Data: String) {
+        self.Name = Name
+        self.Labels = Labels
+        self.Data = base64Data
+    }
+}
+
+/// One line of `GET /events`.
+public struct EngineEvent: Codable, Sendable {
+    public struct Actor: Codable, Sendable {
+        public var ID: String?
+        public var Attributes: [String: String]?
+    }
+
+    public var `Type`: String?
+    public var Action: String?
+    public var Actor: Actor?
+    public var scope: String?
+    public var time: Int64?
+    public var timeNano: Int64?
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Inventory
+
+/// The inventory's hosts, one per line, for scripts (the lab reads it).
+struct Hosts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the inventory's hosts: name, address, swarm role, roles.",
+        discussion: "Tab-separated, one host per line, managers first."
+    )
+
+    @OptionGroup var options: InventoryOptions
+
+    mutating func run() async throws {
+        let inventory = try options.load()
+        let ordered = inventory.hosts.filter { $0.has(.manager) } + inventory.hosts.filter { !$0.has(.manager) }
+        for host in ordered {
+            let swarmRole = host.has(.manager) ? "manager" : "worker"
+            Console.out([host.name, host.address, swarmRole, host.roles.map(\.rawValue).joined(separator: ",")].joined(separator: "\t"))
+        }
+    }
+}

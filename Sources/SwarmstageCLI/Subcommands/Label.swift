@@ -1,0 +1,70 @@
+import ArgumentParser
+import Engine
+import Inventory
+import Rollout
+
+/// Puts the inventory's labels on the swarm's nodes.
+struct Label: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put the inventory's labels on the swarm's nodes (idempotent).",
+        discussion: """
+        Each host is matched to a node by node_id, else by hostname, and cross-checked by address. \
+        The plan is printed, then applied (use --dry-run to only print it). Labels the inventory does \
+        not manage are kept unless --prune. A second run changes nothing. If any host cannot be \
+        matched, nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
+        not a manager.
+        """
+    )
+
+    @OptionGroup var inventoryOptions: InventoryOptions
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Flag(help: "Print the plan and write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Also remove labels the inventory does not manage.")
+    var prune = false
+
+    mutating func run() async throws {
+        let inventory = try inventoryOptions.load()
+        let engine = try await engineOptions.connectToManager()
+        let labeler = NodeLabeler(engine: engine)
+        let plan = try await labeler.plan(inventory, prune: prune)
+        Console.out(LabelPlanText.render(plan))
+        guard plan.problems.isEmpty else {
+            throw Failure(message: plan.problems.map { "error: \($0)" }.joined(separator: "\n")
+                + "\nthe inventory does not match the swarm; nothing was written", code: .usage)
+        }
+        if plan.changes.isEmpty {
+            Console.out("all \(plan.updates.count) nodes already carry their labels; nothing to do")
+            return
+        }
+        if dryRun {
+            Console.out("dry run: \(plan.changes.count) nodes would change; nothing was written")
+            return
+        }
+        let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
+        Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
+    }
+}
+
+enum LabelPlanText {
+    static func render(_ plan: NodeLabelPlan) -> String {
+        var lines: [String] = []
+        let width = plan.updates.map(\.host.count).max() ?? 4
+        for update in plan.updates.sorted(by: { $0.host < $1.host }) {
+            let node = String(update.nodeID.prefix(12))
+            if update.isEmpty {
+                lines.append("\(update.host.padded(width))  \(node)  unchanged")
+                continue
+            }
+            var parts: [String] = []
+            parts += update.added.sorted { $0.key < $1.key }.map { "+\($0.key)=\($0.value)" }
+            parts += update.changed.sorted { $0.key < $1.key }.map { "~\($0.key)=\($0.value.from)->\($0.value.to)" }
+            parts += update.removed.sorted { $0.key < $1.key }.map { "-\($0.key)=\($0.value)" }
+            lines.append("\(update.host.padded(width))  \(node)  \(parts.joined(separator: " "))")
+        }
+        for notice in plan.notices { lines.append("note: \(notice)") }
+        return lines.joined(separator: "\n")
+    }
+}
