@@ -102,6 +102,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "CurlTransportTests",
+            dependencies: ["CurlTransport", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "CurlTransport", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RolloutTests",
+            dependencies: ["Rollout", "Engine", "Inventory", "Blueprint", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SwarmstageCLITests",
             dependencies: ["SwarmstageCLI", "Blueprint", "Inventory", "TestSupport"],
             swiftSettings: strictSettings

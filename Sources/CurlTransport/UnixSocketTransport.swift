@@ -6,8 +6,8 @@ import Foundation
 /// threads on this machine) would stall every other task.
 public final class UnixSocketTransport: Sendable {
     public let socketPath: String
-    /// Transfers whose thread is still running; tests use it to prove nothing leaks.
-    public static let activeTransfers = Counter()
+    /// This transport's transfers whose thread is still running; tests use it to prove nothing leaks.
+    public let activeTransfers = Counter()
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -31,7 +31,7 @@ public final class UnixSocketTransport: Sendable {
 
     /// One request, the whole body in memory.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer = Transfer(request: request, socketPath: socketPath, streaming: false)
+        let transfer = Transfer(request: request, socketPath: socketPath, streaming: false, active: activeTransfers)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 transfer.onComplete = { result in continuation.resume(with: result) }
@@ -44,7 +44,7 @@ public final class UnixSocketTransport: Sendable {
 
     /// Starts a request and returns once the headers are in; the body follows as a stream.
     public func stream(_ request: HTTPRequest) async throws -> StreamingResponse {
-        let transfer = Transfer(request: request, socketPath: socketPath, streaming: true)
+        let transfer = Transfer(request: request, socketPath: socketPath, streaming: true, active: activeTransfers)
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         transfer.bodyContinuation = bodyContinuation
         bodyContinuation.onTermination = { _ in transfer.cancel() }
@@ -82,6 +82,7 @@ final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     let socketPath: String
     let streaming: Bool
+    let active: Counter
 
     // Set before start(), read on the transfer thread.
     var onComplete: ((Result<HTTPResponse, any Error>) -> Void)?
@@ -97,10 +98,11 @@ final class Transfer: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelledFlag = false
 
-    init(request: HTTPRequest, socketPath: String, streaming: Bool) {
+    init(request: HTTPRequest, socketPath: String, streaming: Bool, active: Counter) {
         self.request = request
         self.socketPath = socketPath
         self.streaming = streaming
+        self.active = active
     }
 
     var cancelled: Bool { lock.withLock { cancelledFlag } }
@@ -108,10 +110,10 @@ final class Transfer: @unchecked Sendable {
     func cancel() { lock.withLock { cancelledFlag = true } }
 
     func start() {
-        UnixSocketTransport.activeTransfers.add(1)
+        active.add(1)
         let thread = Thread { [self] in
             self.perform()
-            UnixSocketTransport.activeTransfers.add(-1)
+            self.active.add(-1)
         }
         thread.name = "swarmstage-curl"
         thread.stackSize = 512 * 1024

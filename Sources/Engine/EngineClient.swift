@@ -13,6 +13,8 @@ public final class EngineClient: Sendable {
     let transport: UnixSocketTransport
     /// Requests that change state (POST, PUT, DELETE) sent through this client.
     public let writes = Counter()
+    /// Transfers still running on their threads (streams included).
+    public var activeTransfers: Int { transport.activeTransfers.value }
 
     init(host: DockerHost, transport: UnixSocketTransport, apiVersion: APIVersion, serverVersion: String) {
         self.host = host

@@ -22,6 +22,11 @@ public struct NodeLabelPlan: Sendable {
     public struct LabelChange: Sendable, Equatable {
         public var from: String
         public var to: String
+
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// Mismatches between inventory and swarm that make labelling unsafe: nothing is written.

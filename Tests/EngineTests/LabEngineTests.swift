@@ -1,0 +1,122 @@
+import CurlTransport
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// The Engine client against the lab's real daemons.
+@Suite("Engine client on the lab", .enabled(if: Lab.enabled), .serialized)
+struct LabEngineTests {
+    static func manager() async throws -> EngineClient {
+        try await EngineClient.connect(DockerHost(socketPath: try Lab.require().managerSocket))
+    }
+
+    /// A throwaway service running the probe image with `script`, pinned to the manager.
+    static func probeService(_ engine: EngineClient, script: String,
+                             name: String = "sstest-\(UUID().uuidString.prefix(8).lowercased())") async throws -> (id: String, name: String) {
+        let spec = ServiceSpec(
+            Name: name, Labels: ["io.swarmstage.test": "engine"],
+            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: try Lab.require().probeImage, Args: [script]),
+                                   RestartPolicy: RestartPolicy(Condition: "none"),
+                                   Placement: Placement(Constraints: ["node.role==manager"])),
+            Mode: ServiceMode(Replicated: .init(Replicas: 1)))
+        return (try await engine.createService(spec), name)
+    }
+
+    static func waitForTask(_ engine: EngineClient, service: String, states: Set<String>, timeout: Duration = .seconds(60)) async throws -> SwarmTask {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let tasks = try await engine.tasks(filters: Filters([("service", service)]))
+            if let task = tasks.first(where: { states.contains($0.Status.State) }) { return task }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw EngineRequirementError("no task of \(service) reached \(states) in time")
+    }
+
+    @Test func negotiatesAndSeesEveryNode() async throws {
+        let engine = try await Self.manager()
+        // Debian's Engine 20.10 speaks 1.41 at most.
+        #expect(engine.apiVersion == APIVersion(1, 41))
+        let info = try await engine.requireManager()
+        #expect(info.Swarm?.ControlAvailable == true)
+        let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        let nodes = try await engine.nodes()
+        #expect(Set(nodes.map(\.hostname)) == Set(inventory.hosts.map(\.name)))
+        #expect(nodes.filter(\.isManager).map(\.hostname) == ["lab-manager"])
+        #expect(nodes.allSatisfy { $0.Status?.State == "ready" })
+        let worker = try #require(nodes.first { $0.hostname == "lab-node2" })
+        #expect(worker.Status?.Addr == "10.77.0.12")
+    }
+
+    @Test func aWorkersSocketIsNotAManager() async throws {
+        let worker = try await EngineClient.connect(DockerHost(socketPath: try Lab.require().nodeSocket("lab-node1")))
+        let error = try await #require(throws: EngineRequirementError.self) { try await worker.requireManager() }
+        #expect(error.description.contains("is a swarm worker, not a manager"))
+        let refused = try await #require(throws: EngineError.self) { try await worker.nodes() }
+        #expect(refused.isNotManager)
+        #expect(refused.status == 503)
+    }
+
+    @Test func eventsStreamAndStopCleanlyWhenCancelled() async throws {
+        let engine = try await Self.manager()
+        let baseline = engine.activeTransfers
+        let name = "sstest-\(UUID().uuidString.prefix(8).lowercased())"
+        let events = try await engine.events(filters: Filters([("type", "service")]))
+        // The watcher stops reading once it has seen the removal; that ends the stream.
+        let watcher = Task { () -> [String] in
+            var seen: [String] = []
+            for try await event in events {
+                seen.append("\(event.Action ?? "") \(event.Actor?.Attributes?["name"] ?? "")")
+                if seen.last == "remove \(name)" { break }
+            }
+            return seen
+        }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(20))
+            watcher.cancel()
+        }
+        let service = try await Self.probeService(engine, script: "sleep 300", name: name)
+        try await engine.removeService(service.id)
+        let observed = try await watcher.value
+        timer.cancel()
+        #expect(observed.contains("create \(name)"), "\(observed)")
+        #expect(observed.contains("remove \(name)"), "\(observed)")
+
+        // An idle stream, cancelled from outside while it waits.
+        let idle = try await engine.events(filters: Filters([("type", "service"), ("label", "io.swarmstage.test=nothing-ever")]))
+        let idleReader = Task { for try await _ in idle {} }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(engine.activeTransfers >= baseline + 1)
+        idleReader.cancel()
+        try? await idleReader.value
+
+        let settle = ContinuousClock.now + .seconds(5)
+        while engine.activeTransfers > baseline, ContinuousClock.now < settle {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(engine.activeTransfers == baseline, "event transfers must end when their readers stop")
+    }
+
+    @Test func serviceLogsAreDemultiplexedIntoLines() async throws {
+        let engine = try await Self.manager()
+        let script = "echo out-1; echo err-1 >&2; i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done; echo done-marker"
+        let service = try await Self.probeService(engine, script: script)
+        _ = try await Self.waitForTask(engine, service: service.id, states: ["complete"])
+        var lines: [LogLine] = []
+        for try await line in try await engine.serviceLogs(service.id, tail: 1000) { lines.append(line) }
+        #expect(lines.first { $0.text == "out-1" }?.stream == .stdout)
+        #expect(lines.first { $0.text == "err-1" }?.stream == .stderr)
+        #expect(lines.filter { $0.text.hasPrefix("line-") }.map(\.text) == (0..<200).map { "line-\($0)" })
+        #expect(lines.last?.text == "done-marker")
+        try await engine.removeService(service.id)
+    }
+
+    @Test func errorsCarryMethodPathStatusAndMessage() async throws {
+        let engine = try await Self.manager()
+        let error = try await #require(throws: EngineError.self) { try await engine.service("no-such-service-\(UUID().uuidString.prefix(6))") }
+        #expect(error.status == 404)
+        #expect(error.method == "GET")
+        #expect(error.path.hasPrefix("/v1.41/services/no-such-service-"))
+        #expect(error.message.contains("not found"))
+    }
+}

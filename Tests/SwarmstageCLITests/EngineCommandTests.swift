@@ -1,0 +1,69 @@
+import Foundation
+import SwarmstageCLI
+import Testing
+import TestSupport
+
+/// Commands that talk to the Engine, against the lab, checking what a user sees.
+@Suite("Commands against the lab", .enabled(if: Lab.enabled), .serialized)
+struct EngineCommandTests {
+    /// The swarmstage binary built next to this test bundle.
+    static var binary: String {
+        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("swarmstage").path
+    }
+
+    /// Runs the binary, optionally as another user, and returns its exit code and stderr.
+    static func runBinary(_ arguments: [String], asUser uid: Int? = nil) throws -> (Int32, String) {
+        let process = Process()
+        if let uid {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = RepositoryPaths.root
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func aWorkerSocketExitsFourAndSaysWhy() throws {
+        let lab = try Lab.require()
+        let (code, message) = try Self.runBinary(["label", "-H", "unix://\(lab.nodeSocket("lab-node2"))"])
+        #expect(code == 4)
+        #expect(message.contains("is a swarm worker, not a manager"))
+    }
+
+    @Test func aSocketWithoutPermissionExitsFourAndSaysWhy() throws {
+        let lab = try Lab.require()
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (swift build --build-tests)")
+        // As "nobody": dockerd's socket is rw for root and its group only.
+        let (code, message) = try Self.runBinary(["label", "--dry-run", "-H", "unix://\(lab.managerSocket)"], asUser: 65534)
+        #expect(code == 4, "\(message)")
+        #expect(message.contains("permission denied on \(lab.managerSocket)"), "\(message)")
+    }
+
+    @Test func aMissingSocketExitsFour() throws {
+        let (code, message) = try Self.runBinary(["label", "-H", "unix:///nonexistent/docker.sock"])
+        #expect(code == 4)
+        #expect(message.contains("no Docker socket at /nonexistent/docker.sock"))
+    }
+
+    @Test func labelTwiceThenDryRunReportsNothingToDo() async throws {
+        let lab = try Lab.require()
+        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
+        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
+        // An inventory that names a host the swarm does not have: nothing is written, exit 3.
+        let inventory = try String(contentsOfFile: RepositoryPaths.path("inventory/lab.yml"), encoding: .utf8)
+            .replacingOccurrences(of: "name: lab-node4", with: "name: lab-node9")
+        let path = NSTemporaryDirectory() + "swarmstage-lab-mismatch-\(UUID().uuidString.prefix(6)).yml"
+        try inventory.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", path, "-H", "unix://\(lab.managerSocket)"]) == 3)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scripted HTTP server on a Unix socket, for transport edge cases only (split
+/// chunks, pauses, streams that never end). Features are proven against real daemons.
+public final class FakeUnixServer: @unchecked Sendable {
+    /// One piece of a response: bytes to write, then a pause.
+    public struct Piece: Sendable {
+        public var bytes: Data
+        public var pauseMilliseconds: Int
+
+        public init(_ text: String, pause: Int = 0) {
+            bytes = Data(text.utf8)
+            pauseMilliseconds = pause
+        }
+
+        public init(bytes: Data, pause: Int = 0) {
+            self.bytes = bytes
+            pauseMilliseconds = pause
+        }
+    }
+
+    public let socketPath: String
+    private let listener: Int32
+    private let respond: @Sendable (String) -> [Piece]
+    private let lock = NSLock()
+    private var stopped = false
+    /// Request heads received, in order.
+    private var heads: [String] = []
+
+    /// `respond` gets the request head (request line and headers) and returns the pieces to send.
+    public init(respond: @escaping @Sendable (String) -> [Piece]) throws {
+        socketPath = NSTemporaryDirectory() + "swarmstage-fake-\(UUID().uuidString.prefix(8)).sock"
+        self.respond = respond
+        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(socketPath.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    public var requests: [String] { lock.withLock { heads } }
+
+    public func stop() {
+        lock.withLock { stopped = true }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        unlink(socketPath)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 { return }
+            let thread = Thread { [self] in serve(connection) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while received.range(of: Data("\r\n\r\n".utf8)) == nil {
+            let count = read(connection, &buffer, buffer.count)
+            if count <= 0 { return }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        let head = String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+        lock.withLock { heads.append(head) }
+        for piece in respond(head) {
+            if lock.withLock({ stopped }) { return }
+            let written = piece.bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            if written < 0 { return }
+            if piece.pauseMilliseconds > 0 { usleep(UInt32(piece.pauseMilliseconds) * 1000) }
+        }
+    }
+}

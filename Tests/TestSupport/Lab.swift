@@ -1,0 +1,39 @@
+import Foundation
+
+/// The lab swarm that `scripts/lab up` started, found through `scripts/lab env`'s
+/// variables. Integration tests need it; `scripts/test` starts it and sets
+/// SWARMSTAGE_REQUIRE_LAB=1 so that a missing lab fails instead of skipping.
+public struct Lab: Sendable {
+    public var directory: String
+    public var managerSocket: String
+
+    public static let current: Lab? = {
+        let environment = ProcessInfo.processInfo.environment
+        let directory = environment["SWARMSTAGE_LAB_DIR"] ?? "/var/lib/swarmstage-lab"
+        guard let socket = try? String(contentsOfFile: directory + "/manager-socket", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines), FileManager.default.fileExists(atPath: socket) else { return nil }
+        return Lab(directory: directory, managerSocket: socket)
+    }()
+
+    /// Whether lab tests run: when a lab is up, or when it must be (then they fail without one).
+    public static var enabled: Bool {
+        current != nil || ProcessInfo.processInfo.environment["SWARMSTAGE_REQUIRE_LAB"] == "1"
+    }
+
+    public static func require() throws -> Lab {
+        guard let lab = current else { throw LabMissing() }
+        return lab
+    }
+
+    public func nodeSocket(_ host: String) -> String { "\(directory)/nodes/\(host)/docker.sock" }
+
+    public var probeImage: String {
+        get throws {
+            try String(contentsOfFile: directory + "/probe-image", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+}
+
+public struct LabMissing: Error, CustomStringConvertible {
+    public var description: String { "no lab swarm is running: start one with `scripts/lab up`" }
+}
