@@ -57,36 +57,42 @@ struct LabEngineTests {
         #expect(refused.status == 503)
     }
 
+    /// What a reading task has seen so far, readable from the test while it runs.
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func add(_ item: String) { lock.withLock { items.append(item) } }
+        var all: [String] { lock.withLock { items } }
+    }
+
     @Test func eventsStreamAndStopCleanlyWhenCancelled() async throws {
         let engine = try await Self.manager()
         let baseline = engine.activeTransfers
         let name = "sstest-\(UUID().uuidString.prefix(8).lowercased())"
+        let seen = Seen()
         let events = try await engine.events(filters: Filters([("type", "service")]))
-        // The watcher stops reading once it has seen the removal; that ends the stream.
-        let watcher = Task { () -> [String] in
-            var seen: [String] = []
+        let watcher = Task {
             for try await event in events {
-                seen.append("\(event.Action ?? "") \(event.Actor?.Attributes?["name"] ?? "")")
-                if seen.last == "remove \(name)" { break }
+                seen.add("\(event.Action ?? "") \(event.Actor?.Attributes?["name"] ?? "")")
             }
-            return seen
-        }
-        let timer = Task {
-            try await Task.sleep(for: .seconds(20))
-            watcher.cancel()
         }
         let service = try await Self.probeService(engine, script: "sleep 300", name: name)
         try await engine.removeService(service.id)
-        let observed = try await watcher.value
-        timer.cancel()
-        #expect(observed.contains("create \(name)"), "\(observed)")
-        #expect(observed.contains("remove \(name)"), "\(observed)")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !seen.all.contains("remove \(name)"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(seen.all.contains("create \(name)"), "\(seen.all)")
+        #expect(seen.all.contains("remove \(name)"), "\(seen.all)")
+        #expect(engine.activeTransfers == baseline + 1)
+        // Cancelled mid-stream: the reading task ends, and so must the transfer behind it.
+        watcher.cancel()
+        try? await watcher.value
 
-        // An idle stream, cancelled from outside while it waits.
+        // An idle stream (no event will ever match), cancelled while it waits.
         let idle = try await engine.events(filters: Filters([("type", "service"), ("label", "io.swarmstage.test=nothing-ever")]))
         let idleReader = Task { for try await _ in idle {} }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(engine.activeTransfers >= baseline + 1)
         idleReader.cancel()
         try? await idleReader.value
 
@@ -94,7 +100,7 @@ struct LabEngineTests {
         while engine.activeTransfers > baseline, ContinuousClock.now < settle {
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(engine.activeTransfers == baseline, "event transfers must end when their readers stop")
+        #expect(engine.activeTransfers == baseline, "event transfers must end when their readers are cancelled")
     }
 
     @Test func serviceLogsAreDemultiplexedIntoLines() async throws {
