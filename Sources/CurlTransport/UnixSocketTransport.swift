@@ -112,18 +112,20 @@ final class Transfer: @unchecked Sendable {
     func start() {
         active.add(1)
         let thread = Thread { [self] in
-            self.perform()
+            let result = self.perform()
+            // Counted down before the result is delivered: whoever sees the result
+            // sees this transfer gone.
             self.active.add(-1)
+            self.finish(result)
         }
         thread.name = "swarmstage-curl"
         thread.stackSize = 512 * 1024
         thread.start()
     }
 
-    private func perform() {
+    private func perform() -> Result<HTTPResponse, any Error> {
         guard let handle = curl_easy_init() else {
-            finish(.failure(TransportError(kind: .other, socketPath: socketPath, detail: "curl_easy_init failed")))
-            return
+            return .failure(TransportError(kind: .other, socketPath: socketPath, detail: "curl_easy_init failed"))
         }
         defer { curl_easy_cleanup(handle) }
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -175,17 +177,15 @@ final class Transfer: @unchecked Sendable {
                 return swarmstage_curl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
             }
             guard copied == CURLE_OK else {
-                finish(.failure(TransportError(kind: .other, socketPath: socketPath, detail: "cannot set the request body")))
-                return
+                return .failure(TransportError(kind: .other, socketPath: socketPath, detail: "cannot set the request body"))
             }
         }
         let code = curl_easy_perform(handle)
 
         if code == CURLE_OK {
-            finish(.success(HTTPResponse(status: status, headers: headers, body: body)))
-        } else {
-            finish(.failure(error(for: code, errno: Int32(swarmstage_curl_os_errno(handle)))))
+            return .success(HTTPResponse(status: status, headers: headers, body: body))
         }
+        return .failure(error(for: code, errno: Int32(swarmstage_curl_os_errno(handle))))
     }
 
     private func error(for code: CURLcode, errno osErrno: Int32) -> TransportError {
@@ -242,7 +242,7 @@ final class Transfer: @unchecked Sendable {
         onHead?(.success((status, headers)))
     }
 
-    private func finish(_ result: Result<HTTPResponse, any Error>) {
+    func finish(_ result: Result<HTTPResponse, any Error>) {
         if streaming {
             switch result {
             case .success(let response):

@@ -55,15 +55,17 @@ struct EngineCommandTests {
     }
 
     @Test func labelTwiceThenDryRunReportsNothingToDo() async throws {
-        let lab = try Lab.require()
-        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
-        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
-        // An inventory that names a host the swarm does not have: nothing is written, exit 3.
-        let inventory = try String(contentsOfFile: RepositoryPaths.path("inventory/lab.yml"), encoding: .utf8)
-            .replacingOccurrences(of: "name: lab-node4", with: "name: lab-node9")
-        let path = NSTemporaryDirectory() + "swarmstage-lab-mismatch-\(UUID().uuidString.prefix(6)).yml"
-        try inventory.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(await SwarmstageCommand.run(arguments: ["label", "-i", path, "-H", "unix://\(lab.managerSocket)"]) == 3)
+        try await LabLock.run {
+            let lab = try Lab.require()
+            #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
+            #expect(await SwarmstageCommand.run(arguments: ["label", "-i", RepositoryPaths.path("inventory/lab.yml"), "-H", "unix://\(lab.managerSocket)"]) == 0)
+            // An inventory that names a host the swarm does not have: nothing is written, exit 3.
+            let inventory = try String(contentsOfFile: RepositoryPaths.path("inventory/lab.yml"), encoding: .utf8)
+                .replacingOccurrences(of: "name: lab-node4", with: "name: lab-node9")
+            let path = NSTemporaryDirectory() + "swarmstage-lab-mismatch-\(UUID().uuidString.prefix(6)).yml"
+            try inventory.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(await SwarmstageCommand.run(arguments: ["label", "-i", path, "-H", "unix://\(lab.managerSocket)"]) == 3)
+        }
     }
 }
