@@ -18,10 +18,16 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
+        // YAMLSource: reads YAML with exact locations; diagnostics as file:line:column.
+        .target(
+            name: "YAMLSource",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // Inventory: the operator's file -> typed, validated model (file:line:column errors).
         .target(
             name: "Inventory",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["YAMLSource", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // Compose: the compose-file model and its deterministic YAML writer.
@@ -61,16 +67,27 @@ let package = Package(
         // Rollout: plans and applies against the Engine: node labels, stages, health.
         .target(
             name: "Rollout",
-            dependencies: ["Inventory", "Compose", "Blueprint", "Engine"],
+            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "Engine", "StackConvert"],
+            swiftSettings: strictSettings
+        ),
+        // StackConvert: stack files -> compose model (loader) -> Engine specs, with the docker CLI's semantics. Pure.
+        .target(
+            name: "StackConvert",
+            dependencies: ["YAMLSource", "Compose", "Engine", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // SwarmstageCLI: argument parsing, one subcommand per file, exit codes in one place.
         .target(
             name: "SwarmstageCLI",
             dependencies: [
-                "Inventory", "Compose", "Blueprint", "Engine", "Rollout",
+                "YAMLSource", "Inventory", "Compose", "Blueprint", "Engine", "StackConvert", "Rollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // standin: the lab's stand-in for every image (Foundation-free, built static by scripts/lab-images).
+        .executableTarget(
+            name: "standin",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -87,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InventoryTests",
-            dependencies: ["Inventory", "TestSupport"],
+            dependencies: ["Inventory", "YAMLSource", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

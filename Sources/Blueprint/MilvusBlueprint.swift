@@ -110,10 +110,27 @@ struct Builder {
                 "ETCD_ELECTION_TIMEOUT": "2500",
             ]
             service.volumes = [BindMount(source: "\(dataRoot)/etcd", target: "/var/etcd")]
-            service.healthcheck = Healthcheck(test: ["CMD", "etcdctl", "endpoint", "health"], startPeriodSeconds: 30)
+            // Swarm puts a task in DNS only once its healthcheck passes, and `etcdctl endpoint
+            // health` passes only with a quorum, which needs the other members' names: a
+            // member healthcheck would deadlock the cluster's first start. The etcd-quorum
+            // job below proves the cluster healthy instead.
+            service.healthcheck = .disabled
             service.stopGracePeriodSeconds = 30
             draft.services.append(pinned(service, .etcd, to: host, label: Role.etcd.numberedLabel(index + 1)))
         }
+
+        // One-shot: succeeds once every member answers `endpoint health` (a leader, a quorum).
+        var quorum = base("etcd-quorum", image: images[.etcd], stage: .storage, component: .etcdQuorum)
+        quorum.command = ["etcdctl", "--endpoints=\(etcdNames.map { "http://\($0):2379" }.joined(separator: ","))",
+                          "--dial-timeout=3s", "--command-timeout=5s", "endpoint", "health"]
+        quorum.deploy.mode = .replicatedJob
+        quorum.deploy.replicas = 1
+        quorum.deploy.restartPolicy = RestartPolicy(condition: .onFailure, delaySeconds: 5, maxAttempts: 60)
+        quorum.deploy.updateConfig = nil
+        quorum.deploy.rollbackConfig = nil
+        quorum.deploy.maxReplicasPerNode = 1
+        quorum.deploy.constraints = [PlacementConstraint.manager.description]
+        draft.services.append(planned(quorum, .etcdQuorum, stage: .storage))
 
         let minioHosts = inventory.hosts(with: .minio)
         let minioNames = minioHosts.indices.map { "minio\($0 + 1)" }
@@ -151,6 +168,7 @@ struct Builder {
         balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/cluster"],
                                            startPeriodSeconds: 30)
         balancer.deploy.mode = .global
+        balancer.deploy.replicas = nil
         balancer.deploy.constraints = [PlacementConstraint.manager.description]
         draft.services.append(planned(balancer, .minioLB, stage: .storage))
 
@@ -166,6 +184,7 @@ struct Builder {
         cadvisor.healthcheck = Healthcheck(test: ["CMD", "wget", "--quiet", "--tries=1", "--spider", "http://localhost:8080/healthz"],
                                            intervalSeconds: 30, startPeriodSeconds: 30)
         cadvisor.deploy.mode = .global
+        cadvisor.deploy.replicas = nil
         draft.services.append(planned(cadvisor, .cadvisor, stage: .storage))
         allSecrets += draft.secrets
         return draft
@@ -352,6 +371,7 @@ struct Builder {
         balancer.ports = [PublishedPort(target: 19530, published: 19530)]
         balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"], startPeriodSeconds: 30)
         balancer.deploy.mode = .global
+        balancer.deploy.replicas = nil
         balancer.deploy.constraints = [PlacementConstraint.manager.description]
         draft.services.append(planned(balancer, .milvusLB, stage: .milvus))
         allSecrets += draft.secrets

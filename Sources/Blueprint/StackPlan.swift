@@ -38,7 +38,7 @@ public struct PlannedService: Sendable {
 
 /// What a service is, independent of its instance number; groups services in reports.
 public enum Component: String, CaseIterable, Sendable, Hashable {
-    case etcd, minio, minioLB = "minio-lb", cadvisor
+    case etcd, etcdQuorum = "etcd-quorum", minio, minioLB = "minio-lb", cadvisor
     case zookeeper, pulsarInit = "pulsar-init", bookie, broker, pulsarProxy = "pulsar-proxy"
     case rootcoord, datacoord, querycoord, datanode, querynode, indexnode, proxy, milvusLB = "milvus-lb"
 

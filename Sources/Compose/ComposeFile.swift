@@ -161,8 +161,17 @@ public struct Healthcheck: Sendable, Equatable {
         self.startPeriodSeconds = startPeriodSeconds
     }
 
+    /// No container healthcheck (also overrides one the image declares).
+    public static let disabled = Healthcheck(test: ["NONE"])
+
+    public var isDisabled: Bool { test == ["NONE"] }
+
     var yamlValue: YAMLValue {
         var map = YAMLMapBuilder()
+        if isDisabled {
+            map.add("disable", true)
+            return map.value
+        }
         map.add("test", strings: test)
         map.add("interval", "\(intervalSeconds)s")
         map.add("timeout", "\(timeoutSeconds)s")

@@ -1,4 +1,5 @@
 import Foundation
+import YAMLSource
 
 /// A validated inventory: the hosts of one Milvus cluster and its cluster-wide settings.
 /// Only `InventoryLoader` makes one, so every value here has passed validation.
@@ -133,3 +134,6 @@ public struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public static func < (lhs: ByteSize, rhs: ByteSize) -> Bool { lhs.bytes < rhs.bytes }
 }
+
+/// Problems found in an inventory, each with its file, line and column.
+public typealias InventoryError = InputError

@@ -1,12 +1,13 @@
 import Foundation
 import Yams
+import YAMLSource
 
 /// Reads and validates an inventory. Either every rule holds and an `Inventory`
 /// comes back, or an `InventoryError` lists every problem with its location:
 /// nothing downstream ever sees a half-valid inventory.
 public enum InventoryLoader {
     public static func load(path: String) throws -> Inventory {
-        try parse(try readText(path), file: path)
+        try parse(try InputFiles.readText(path), file: path)
     }
 
     public static func parse(_ text: String, file: String) throws -> Inventory {
@@ -21,7 +22,7 @@ public enum InventoryLoader {
 
     /// An image file: a mapping of image key to reference, e.g. `milvus: registry.lab:5000/milvus@sha256:...`.
     public static func loadImageOverrides(path: String) throws -> [ImageMap.Key: String] {
-        let text = try readText(path)
+        let text = try InputFiles.readText(path)
         let reader = YAMLReader(file: path)
         var result: [ImageMap.Key: String] = [:]
         if let root = reader.compose(text) {
@@ -47,21 +48,6 @@ public enum InventoryLoader {
             return .failure(InputFileError(path: "--image \(flag)", reason: "'\(parts[1])' is not a valid image reference"))
         }
         return .success((key, parts[1]))
-    }
-
-    static func readText(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputFileError(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw InputFileError(path: path, reason: "is a directory, expected a YAML file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputFileError(path: path, reason: "cannot read the file (permission denied?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputFileError(path: path, reason: "is not UTF-8 text")
-        }
-        return text
     }
 }
 

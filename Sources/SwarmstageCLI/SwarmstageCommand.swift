@@ -10,7 +10,7 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         2 failed, 3 usage or configuration error, 4 Docker Engine unreachable or refused.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self]
+        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, TeardownCommand.self]
     )
 
     public init() {}

@@ -83,7 +83,16 @@ struct PlacementRuleTests {
                 continue
             }
             let test = try #require(service.healthcheck?.test, "\(service.name) has no healthcheck")
-            #expect(["CMD", "CMD-SHELL"].contains(test.first ?? ""), "\(service.name)")
+            if planned.component == .etcd {
+                // The one exception: Swarm would keep a member out of DNS until a quorum
+                // exists, which needs the members in DNS. The etcd-quorum job is the gate.
+                #expect(test == ["NONE"], "\(service.name)")
+                let quorum = try #require(blueprint.services.first { $0.component == .etcdQuorum })
+                #expect(quorum.stage == planned.stage)
+                #expect(quorum.service.command?.contains { $0.contains("http://\(service.name):2379") } == true)
+            } else {
+                #expect(["CMD", "CMD-SHELL"].contains(test.first ?? ""), "\(service.name)")
+            }
             #expect(service.deploy.restartPolicy.condition == .any, "\(service.name)")
             #expect(service.deploy.restartPolicy.maxAttempts == nil, "\(service.name) would stay down after an outage")
             #expect(service.deploy.limits != nil, "\(service.name) has no resource limits")
@@ -96,10 +105,19 @@ struct PlacementRuleTests {
         let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(path))
         for planned in blueprint.services {
             guard let test = planned.service.healthcheck?.test else { continue }
-            // The etcd image has no curl or wget; cAdvisor's (Alpine) has wget, not curl.
-            if planned.component == .etcd { #expect(test.dropFirst().first == "etcdctl") }
+            // cAdvisor's image (Alpine) has wget, not curl.
             if planned.component == .cadvisor { #expect(test.dropFirst().first == "wget") }
         }
+    }
+
+    @Test(arguments: inventories)
+    func globalServicesHaveNoReplicaCount(_ path: String) throws {
+        // docker stack deploy refuses `replicas` on a global service.
+        let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(path))
+        for planned in blueprint.services where planned.service.deploy.mode == .global {
+            #expect(planned.service.deploy.replicas == nil, "\(planned.service.name)")
+        }
+        #expect(blueprint.services.filter { $0.service.deploy.mode == .global }.count == 3)
     }
 
     @Test func serviceNamesAreUniqueAcrossStagesAndStagesAreInOrder() throws {
@@ -109,6 +127,7 @@ struct PlacementRuleTests {
         #expect(blueprint.stacks.map(\.stage) == Stage.allCases)
         #expect(blueprint.stacks.map(\.stage.fileName) == ["1-storage.yml", "2-pulsar.yml", "3-milvus.yml"])
         #expect(blueprint.stack(.milvus)?.services.count == 16)
+        #expect(blueprint.stack(.storage)?.services.map(\.component).filter { $0 == .etcdQuorum }.count == 1)
     }
 
     @Test func limitsComeFromHostSizes() throws {

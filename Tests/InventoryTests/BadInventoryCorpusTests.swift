@@ -1,5 +1,6 @@
 import Foundation
 import Inventory
+import YAMLSource
 import Testing
 
 /// Every file under Fixtures/bad is a mistake an operator makes. Its first line says

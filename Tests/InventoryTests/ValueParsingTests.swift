@@ -1,4 +1,5 @@
 import Inventory
+import YAMLSource
 import Testing
 
 @Suite("Sizes, image references and image flags")

@@ -15,6 +15,8 @@ public struct SwarmService: Codable, Sendable {
 public struct UpdateStatus: Codable, Sendable {
     /// `updating`, `paused`, `completed`, `rollback_started`, `rollback_paused`, `rollback_completed`.
     public var State: String?
+    public var StartedAt: String?
+    public var CompletedAt: String?
     public var Message: String?
 }
 

@@ -3,6 +3,9 @@ import Blueprint
 import CurlTransport
 import Engine
 import Inventory
+import Rollout
+import StackConvert
+import YAMLSource
 
 /// The exit codes every command shares (documented in README and `--help`).
 public enum StatusCode: Int32, Sendable {
@@ -33,6 +36,12 @@ struct Failure: Error {
                            code: .usage)
         case let unreadable as InputFileError:
             return Failure(message: unreadable.description, code: .usage)
+        case let failure as StageFailure:
+            return Failure(message: failure.description, code: .failed)
+        case let secrets as SecretValues.Problem:
+            return Failure(message: "error: \(secrets.description)", code: .usage)
+        case let conversion as StackConverter.Failure:
+            return Failure(message: "error: \(conversion.description)", code: .usage)
         case let host as DockerHostError:
             return Failure(message: "error: \(host.description)", code: .usage)
         case let transport as TransportError:

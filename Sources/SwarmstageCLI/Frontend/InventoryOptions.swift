@@ -2,6 +2,7 @@ import ArgumentParser
 import Blueprint
 import Foundation
 import Inventory
+import YAMLSource
 
 /// How every command finds the inventory and its image overrides.
 struct InventoryOptions: ParsableArguments {

@@ -3,29 +3,29 @@ import Yams
 /// Reads a composed YAML node tree and records problems with their exact location,
 /// so that every mistake becomes one `file:line:column` line instead of a thrown
 /// decoding error with only a coding path.
-final class YAMLReader {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+public final class YAMLReader {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) {
+    public init(file: String) {
         self.file = file
     }
 
-    func location(of node: Node) -> SourceLocation {
+    public func location(of node: Node) -> SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    func error(_ node: Node, _ message: String, hint: String? = nil) {
+    public func error(_ node: Node, _ message: String, hint: String? = nil) {
         diagnostics.append(Diagnostic(location(of: node), message, hint: hint))
     }
 
-    func error(at location: SourceLocation, _ message: String, hint: String? = nil) {
+    public func error(at location: SourceLocation, _ message: String, hint: String? = nil) {
         diagnostics.append(Diagnostic(location, message, hint: hint))
     }
 
     /// Parses text into a node tree, turning libyaml's errors into diagnostics.
-    func compose(_ text: String) -> Node? {
+    public func compose(_ text: String) -> Node? {
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -61,14 +61,14 @@ final class YAMLReader {
 
     // MARK: Shapes
 
-    struct Entry {
-        var key: String
-        var keyNode: Node
-        var value: Node
+    public struct Entry {
+        public var key: String
+        public var keyNode: Node
+        public var value: Node
     }
 
     /// The entries of a mapping, or nil (with a diagnostic) if the node is something else.
-    func mapping(_ node: Node, _ what: String) -> [Entry]? {
+    public func mapping(_ node: Node, _ what: String) -> [Entry]? {
         guard let map = node.mapping else {
             error(node, "\(what) must be a mapping (key: value lines), found \(describe(node))")
             return nil
@@ -84,7 +84,7 @@ final class YAMLReader {
         return entries
     }
 
-    func sequence(_ node: Node, _ what: String) -> [Node]? {
+    public func sequence(_ node: Node, _ what: String) -> [Node]? {
         guard let seq = node.sequence else {
             error(node, "\(what) must be a list (lines starting with '- '), found \(describe(node))")
             return nil
@@ -93,7 +93,7 @@ final class YAMLReader {
     }
 
     /// Reports keys outside `allowed` (with a spelling suggestion) and missing `required` keys.
-    func checkKeys(_ entries: [Entry], of node: Node, _ what: String, allowed: [String], required: [String] = []) {
+    public func checkKeys(_ entries: [Entry], of node: Node, _ what: String, allowed: [String], required: [String] = []) {
         for entry in entries where !allowed.contains(entry.key) {
             let suggestion = Spelling.closest(to: entry.key, among: allowed)
             let hint = suggestion.map { "did you mean '\($0)'?" } ?? "allowed keys: \(allowed.joined(separator: ", "))"
@@ -107,7 +107,7 @@ final class YAMLReader {
 
     // MARK: Scalars
 
-    func string(_ node: Node, _ what: String) -> String? {
+    public func string(_ node: Node, _ what: String) -> String? {
         guard let scalar = node.scalar else {
             error(node, "\(what) must be a single value, found \(describe(node))")
             return nil
@@ -119,7 +119,7 @@ final class YAMLReader {
         return scalar.string
     }
 
-    func integer(_ node: Node, _ what: String) -> Int? {
+    public func integer(_ node: Node, _ what: String) -> Int? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text) else {
             error(node, "\(what) must be a whole number, found '\(text)'")
@@ -128,7 +128,7 @@ final class YAMLReader {
         return value
     }
 
-    func number(_ node: Node, _ what: String) -> Double? {
+    public func number(_ node: Node, _ what: String) -> Double? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text), value.isFinite else {
             error(node, "\(what) must be a number, found '\(text)'")
@@ -137,7 +137,7 @@ final class YAMLReader {
         return value
     }
 
-    func stringList(_ node: Node, _ what: String) -> [(String, Node)]? {
+    public func stringList(_ node: Node, _ what: String) -> [(String, Node)]? {
         if node.scalar != nil, let single = string(node, what) {
             return [(single, node)]
         }
@@ -146,11 +146,11 @@ final class YAMLReader {
     }
 
     /// A plain empty, `~` or `null` scalar: YAML's "nothing here".
-    func isNull(_ scalar: Node.Scalar) -> Bool {
+    public func isNull(_ scalar: Node.Scalar) -> Bool {
         scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string))
     }
 
-    func describe(_ node: Node) -> String {
+    public func describe(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
@@ -163,8 +163,8 @@ final class YAMLReader {
 }
 
 /// Spelling suggestions for unknown names.
-enum Spelling {
-    static func closest(to word: String, among candidates: [String]) -> String? {
+public enum Spelling {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let lower = word.lowercased()
         let scored = candidates.map { ($0, distance(lower, $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
@@ -172,7 +172,7 @@ enum Spelling {
         return best.1 <= limit ? best.0 : nil
     }
 
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

@@ -41,8 +41,9 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The inventory could not be used. Carries every problem found, in file order.
-public struct InventoryError: Error, Sendable, CustomStringConvertible {
+/// An input file (inventory, stack file, image file) could not be used.
+/// Carries every problem found, in file order.
+public struct InputError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
 
     public init(_ diagnostics: [Diagnostic]) {

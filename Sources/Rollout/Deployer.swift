@@ -1,0 +1,266 @@
+import Blueprint
+import Engine
+import Foundation
+import Inventory
+import StackConvert
+
+/// Applies the stages in order through the Engine API and starts a stage only when
+/// the one before it is healthy. Everything is checked before the first write.
+public struct Deployer: Sendable {
+    public struct Options: Sendable {
+        /// The longest a stage may take to become healthy.
+        public var stageTimeout: Duration = .seconds(600)
+        /// Per-stage overrides of `stageTimeout`.
+        public var stageTimeouts: [Stage: Duration] = [:]
+        /// How long a task may stay unschedulable ("no suitable node") before the stage fails.
+        public var unschedulableGrace: Duration = .seconds(15)
+        /// How often the state is read when no event arrives.
+        public var pollInterval: Duration = .seconds(1)
+        /// Lines of logs shown per failing service.
+        public var logLines = 20
+
+        public init() {}
+    }
+
+    public let engine: EngineClient
+    public let options: Options
+    public let observer: any RolloutObserver
+
+    public init(engine: EngineClient, options: Options = Options(), observer: any RolloutObserver = SilentObserver()) {
+        self.engine = engine
+        self.options = options
+        self.observer = observer
+    }
+
+    /// Deploys `stages` (already prepared and checked) in order.
+    /// - Parameter stagesToApply: the stages to apply; the others are left as they are.
+    public func deploy(_ stages: [PreparedStage], secrets: [SecretSpec], values: SecretValues,
+                       stagesToApply: Set<Stage>) async throws -> DeployReport {
+        var report = DeployReport()
+        let waker = Waker()
+        await waker.start(engine)
+        defer { waker.stop() }
+        for prepared in stages.sorted(by: { $0.stage < $1.stage }) {
+            guard stagesToApply.contains(prepared.stage) else {
+                observer.report(.stageSkipped(prepared.stage, reason: "not selected"))
+                continue
+            }
+            let started = ContinuousClock.now
+            observer.report(.stageStarted(prepared.stage, stack: prepared.spec.name))
+            let changes = try await apply(prepared, secrets: secrets, values: values)
+            report.changes[prepared.stage] = changes
+            try await waitUntilHealthy(prepared, waker: waker, started: started)
+            let elapsed = ContinuousClock.now - started
+            report.healthyAfter[prepared.stage] = elapsed
+            report.healthyAt[prepared.stage] = Date()
+            observer.report(.stageHealthy(prepared.stage, elapsed: elapsed))
+            try await removeUnusedConfigs(prepared)
+        }
+        return report
+    }
+
+    // MARK: apply
+
+    func apply(_ prepared: PreparedStage, secrets: [SecretSpec], values: SecretValues) async throws -> [String: RolloutEvent.ServiceChange] {
+        let stage = prepared.stage, spec = prepared.spec
+        let namespace = Filters([("label", "\(StackLabels.namespace)=\(spec.name)")])
+
+        var networkIDs = Dictionary(try await engine.networks().map { ($0.Name, $0.Id) }, uniquingKeysWith: { first, _ in first })
+        for network in spec.networks where networkIDs[network.name] == nil {
+            guard !network.external else {
+                throw StageFailure(stage: stage, summary: "the network \(network.name) does not exist; it is created by stage \(Stage.allCases.first?.rawValue ?? "1"): deploy that stage first",
+                                   services: [])
+            }
+            networkIDs[network.name] = try await engine.createNetwork(NetworkCreateRequest(Name: network.name, Driver: "overlay",
+                                                                                           Attachable: network.attachable, Labels: network.labels))
+            observer.report(.objectCreated(stage, kind: "network", name: network.name))
+        }
+
+        var secretIDs = Dictionary(try await engine.secrets().map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first })
+        for name in spec.secrets where secretIDs[name] == nil {
+            guard let secret = secrets.first(where: { $0.name == name }) else {
+                throw StageFailure(stage: stage, summary: "the secret \(name) does not exist and swarmstage does not know what it holds; create it with `docker secret create`",
+                                   services: [])
+            }
+            secretIDs[name] = try await engine.createSecret(name: name, labels: [StackLabels.namespace: spec.name], data: values.data(for: secret.content))
+            observer.report(.objectCreated(stage, kind: "secret", name: name))
+        }
+
+        var configIDs = Dictionary(try await engine.configs().map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first })
+        for config in spec.configs where configIDs[config.name] == nil {
+            configIDs[config.name] = try await engine.createConfig(name: config.name, labels: config.labels, data: Data(config.data))
+            observer.report(.objectCreated(stage, kind: "config", name: config.name))
+        }
+
+        var changes: [String: RolloutEvent.ServiceChange] = [:]
+        let existing = try await engine.services(filters: namespace)
+        for desired in spec.services {
+            let wanted = StackConverter.resolvingReferences(desired, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
+            let change = try await converge(wanted, existing: existing.first { $0.Spec.Name == wanted.Name })
+            changes[wanted.Name] = change
+            observer.report(.service(stage, name: wanted.Name, change: change))
+        }
+        let desiredNames = Set(spec.services.map(\.Name))
+        for stale in existing where !desiredNames.contains(stale.Spec.Name) {
+            try await engine.removeService(stale.ID)
+            changes[stale.Spec.Name] = .removed
+            observer.report(.service(stage, name: stale.Spec.Name, change: .removed))
+        }
+        return changes
+    }
+
+    /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
+    func converge(_ wanted: ServiceSpec, existing: SwarmService?) async throws -> RolloutEvent.ServiceChange {
+        guard var current = existing else {
+            _ = try await engine.createService(wanted)
+            return .created
+        }
+        if SpecDiff.modeKind(current.Spec) != SpecDiff.modeKind(wanted) {
+            try await engine.removeService(current.ID)
+            try await waitUntilGone(serviceID: current.ID)
+            _ = try await engine.createService(wanted)
+            return .recreated(reason: "mode \(SpecDiff.modeKind(current.Spec)) -> \(SpecDiff.modeKind(wanted))")
+        }
+        for attempt in 1...5 {
+            let fields = SpecDiff.changedFields(desired: wanted, current: current.Spec)
+            if fields.isEmpty { return .unchanged }
+            do {
+                try await engine.updateService(current.ID, version: current.Version, spec: wanted)
+                return .updated(fields: fields)
+            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
+                current = try await engine.service(current.ID)
+            }
+        }
+        return .unchanged
+    }
+
+    func waitUntilGone(serviceID: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if try await engine.tasks(filters: Filters([("service", serviceID)])).isEmpty { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    // MARK: health
+
+    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant) async throws {
+        let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
+        var stuckSince: [String: ContinuousClock.Instant] = [:]
+        while true {
+            let services = try await engine.services(filters: namespace, status: true)
+            let tasks = try await engine.tasks(filters: namespace)
+            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks)
+            let now = ContinuousClock.now
+            observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - started))
+            if verdict.isHealthy { return }
+
+            var failing = verdict.failures
+            let stuck = Set(verdict.unschedulable.map(\.name))
+            stuckSince = stuckSince.filter { stuck.contains($0.key) }
+            for service in verdict.unschedulable {
+                let since = stuckSince[service.name] ?? now
+                stuckSince[service.name] = since
+                if now - since >= options.unschedulableGrace { failing.append(service) }
+            }
+            if !failing.isEmpty {
+                throw StageFailure(stage: prepared.stage, summary: "stage \(prepared.stage.rawValue) is not healthy",
+                                   services: try await explain(failing, services: services))
+            }
+            let timeout = options.stageTimeouts[prepared.stage] ?? options.stageTimeout
+            if now - started >= timeout {
+                let waiting = verdict.services.filter { !$0.isHealthy }
+                throw StageFailure(stage: prepared.stage,
+                                   summary: "stage \(prepared.stage.rawValue) did not become healthy within \(timeout)",
+                                   services: try await explain(waiting, services: services))
+            }
+            await waker.wait(upTo: options.pollInterval)
+        }
+    }
+
+    /// Why each service is unhealthy, with the last lines of its logs.
+    func explain(_ unhealthy: [ServiceHealth], services: [SwarmService]) async throws -> [StageFailure.ServiceProblem] {
+        var problems: [StageFailure.ServiceProblem] = []
+        for health in unhealthy {
+            let reason: String
+            switch health.state {
+            case .failed(let text), .unschedulable(let text), .waiting(let text): reason = text
+            case .healthy: reason = "healthy"
+            }
+            var lines: [String] = []
+            if let service = services.first(where: { $0.Spec.Name == health.name }) {
+                lines = await lastLogLines(service.ID)
+            }
+            problems.append(.init(service: health.name, reason: reason, logLines: lines))
+        }
+        return problems
+    }
+
+    func lastLogLines(_ serviceID: String) async -> [String] {
+        let reader = Task { () -> [String] in
+            var lines: [String] = []
+            guard let stream = try? await engine.serviceLogs(serviceID, tail: options.logLines) else { return [] }
+            do {
+                for try await line in stream { lines.append(line.text) }
+            } catch {}
+            return lines
+        }
+        let timer = Task {
+            try await Task.sleep(for: .seconds(10))
+            reader.cancel()
+        }
+        let lines = await reader.value
+        timer.cancel()
+        return Array(lines.suffix(options.logLines))
+    }
+
+    func removeUnusedConfigs(_ prepared: PreparedStage) async throws {
+        let wanted = Set(prepared.spec.configs.map(\.name))
+        let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
+        for config in try await engine.configs(filters: namespace) where !wanted.contains(config.Spec.Name) {
+            do {
+                try await engine.removeConfig(config.ID)
+                observer.report(.objectRemoved(prepared.stage, kind: "config", name: config.Spec.Name))
+            } catch let error as EngineError where error.status == 400 || error.isConflict {
+                // Still used by a task that is shutting down: the next deploy removes it.
+            }
+        }
+    }
+}
+
+/// What a deploy did.
+public struct DeployReport: Sendable {
+    public init() {}
+
+    public var changes: [Stage: [String: RolloutEvent.ServiceChange]] = [:]
+    public var healthyAfter: [Stage: Duration] = [:]
+    public var healthyAt: [Stage: Date] = [:]
+
+    public var writes: Int {
+        changes.values.flatMap(\.values).filter { $0 != .unchanged }.count
+    }
+}
+
+/// A stage that did not become healthy: later stages were not touched.
+public struct StageFailure: Error, Sendable, CustomStringConvertible {
+    public struct ServiceProblem: Sendable {
+        public var service: String
+        public var reason: String
+        public var logLines: [String]
+    }
+
+    public var stage: Stage
+    public var summary: String
+    public var services: [ServiceProblem]
+
+    public var description: String {
+        var lines = ["error: \(summary)"]
+        for problem in services {
+            lines.append("  \(problem.service): \(problem.reason)")
+            for line in problem.logLines { lines.append("    | \(line)") }
+        }
+        let later = Stage.allCases.filter { $0 > stage }.map(\.rawValue)
+        if !later.isEmpty { lines.append("later stages (\(later.joined(separator: ", "))) were not touched; fix the cause and run deploy again") }
+        return lines.joined(separator: "\n")
+    }
+}

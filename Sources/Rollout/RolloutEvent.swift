@@ -1,0 +1,32 @@
+import Inventory
+
+/// What a deploy or teardown reports as it goes; the CLI turns these into lines.
+public enum RolloutEvent: Sendable {
+    public enum ServiceChange: Sendable, Equatable {
+        case created
+        case updated(fields: [String])
+        case recreated(reason: String)
+        case unchanged
+        case removed
+    }
+
+    case stageStarted(Stage, stack: String)
+    case objectCreated(Stage, kind: String, name: String)
+    case service(Stage, name: String, change: ServiceChange)
+    case waiting(Stage, verdict: StageVerdict, elapsed: Duration)
+    case stageHealthy(Stage, elapsed: Duration)
+    case stageSkipped(Stage, reason: String)
+    case objectRemoved(Stage, kind: String, name: String)
+    case stageRemoved(Stage, elapsed: Duration)
+}
+
+/// Receives rollout events; called from the rollout's task, in order.
+public protocol RolloutObserver: Sendable {
+    func report(_ event: RolloutEvent)
+}
+
+/// An observer that drops everything (tests, benchmarks).
+public struct SilentObserver: RolloutObserver {
+    public init() {}
+    public func report(_ event: RolloutEvent) {}
+}

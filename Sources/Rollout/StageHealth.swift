@@ -1,0 +1,124 @@
+import Engine
+import StackConvert
+
+/// Where one service of a stage stands.
+public struct ServiceHealth: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case healthy
+        case waiting(String)
+        /// Not schedulable right now ("no suitable node ..."): fails the stage if it lasts.
+        case unschedulable(String)
+        case failed(String)
+    }
+
+    public var name: String
+    public var state: State
+    /// Tasks running (and healthy, where there is a healthcheck) of the current spec.
+    public var running: Int
+    public var desired: Int
+
+    public var isHealthy: Bool { state == .healthy }
+}
+
+/// A stage's health: healthy when every service is.
+public struct StageVerdict: Sendable, Equatable {
+    public var services: [ServiceHealth]
+
+    public var isHealthy: Bool { services.allSatisfy(\.isHealthy) }
+    public var failures: [ServiceHealth] { services.filter { if case .failed = $0.state { return true }; return false } }
+    public var unschedulable: [ServiceHealth] { services.filter { if case .unschedulable = $0.state { return true }; return false } }
+    public var running: Int { services.map(\.running).reduce(0, +) }
+    public var desired: Int { services.map(\.desired).reduce(0, +) }
+}
+
+/// Decides from what the Engine reports (`/services?status=true` and `/tasks`)
+/// whether a stage is healthy. With a healthcheck a task stays `starting` until its
+/// first healthy check, so `running` already means healthy.
+public enum StageHealth {
+    /// Failed tasks of the current spec that make a service count as failed.
+    public static let failureLimit = 3
+
+    public static func evaluate(_ stack: StackSpec, services: [SwarmService], tasks: [SwarmTask]) -> StageVerdict {
+        let byName = Dictionary(services.map { ($0.Spec.Name, $0) }, uniquingKeysWith: { first, _ in first })
+        return StageVerdict(services: stack.services.map { spec in
+            guard let service = byName[spec.Name] else {
+                return ServiceHealth(name: spec.Name, state: .waiting("not created yet"), running: 0, desired: 0)
+            }
+            return evaluate(service, tasks: tasks.filter { $0.ServiceID == service.ID })
+        })
+    }
+
+    public static func evaluate(_ service: SwarmService, tasks: [SwarmTask]) -> ServiceHealth {
+        let name = service.Spec.Name
+        // Tasks made from the spec now in force (Swarm's own test for an out-of-date task).
+        let current = tasks.filter { SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }
+        let since = EngineTime(nanoseconds: 0)
+        let failed = current.filter { ["failed", "rejected"].contains($0.Status.State) }
+            .sorted { (EngineTime($0.Status.Timestamp ?? "") ?? since) < (EngineTime($1.Status.Timestamp ?? "") ?? since) }
+
+        switch service.UpdateStatus?.State {
+        case "paused", "rollback_started", "rollback_paused", "rollback_completed":
+            let message = service.UpdateStatus?.Message ?? ""
+            return ServiceHealth(name: name, state: .failed("update \(service.UpdateStatus?.State ?? ""): \(message)"), running: 0, desired: 0)
+        default:
+            break
+        }
+
+        if let job = service.Spec.Mode?.ReplicatedJob {
+            let total = Int(job.TotalCompletions ?? 1)
+            let completed = current.filter { $0.Status.State == "complete" }.count
+            if completed >= total { return ServiceHealth(name: name, state: .healthy, running: completed, desired: total) }
+            let attempts = Int(service.Spec.TaskTemplate.RestartPolicy?.MaxAttempts ?? 0)
+            if let last = failed.last, failed.count > max(attempts, failureLimit - 1) {
+                return ServiceHealth(name: name, state: .failed("job failed \(failed.count) times: \(describe(last))"), running: completed, desired: total)
+            }
+            return ServiceHealth(name: name, state: .waiting(progress(current, completed: completed, of: total)), running: completed, desired: total)
+        }
+
+        let wantsRunning = current.filter { $0.DesiredState == "running" }
+        let running = wantsRunning.filter { $0.Status.State == "running" }.count
+        // Tasks of an older spec that still run: an update is under way.
+        let outdated = tasks.filter { $0.DesiredState == "running" && !SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }.count
+        let desired: Int
+        if let status = service.ServiceStatus?.DesiredTasks {
+            desired = status
+        } else if let replicas = service.Spec.Mode?.Replicated?.Replicas {
+            desired = Int(replicas)
+        } else {
+            desired = max(wantsRunning.count, 1)
+        }
+
+        if failed.count >= failureLimit, let last = failed.last {
+            return ServiceHealth(name: name, state: .failed("\(failed.count) tasks failed: \(describe(last))"), running: running, desired: desired)
+        }
+        if service.Spec.Mode?.Global != nil, desired == 0 {
+            return ServiceHealth(name: name, state: .unschedulable("no node matches its placement constraints"), running: 0, desired: 0)
+        }
+        if let stuck = wantsRunning.first(where: { ["new", "pending"].contains($0.Status.State) && ($0.Status.Err ?? "").contains("no suitable node") }) {
+            return ServiceHealth(name: name, state: .unschedulable(stuck.Status.Err ?? "no suitable node"), running: running, desired: desired)
+        }
+        if service.UpdateStatus?.State == "updating" {
+            return ServiceHealth(name: name, state: .waiting("updating, \(running)/\(desired) running"), running: running, desired: desired)
+        }
+        if desired > 0, running == desired, wantsRunning.count == desired, outdated == 0 {
+            return ServiceHealth(name: name, state: .healthy, running: running, desired: desired)
+        }
+        var reason = progress(wantsRunning, completed: running, of: desired)
+        if outdated > 0 { reason += "; \(outdated) of the previous spec still running" }
+        if let last = failed.last { reason += "; last failure: \(describe(last))" }
+        return ServiceHealth(name: name, state: .waiting(reason), running: running, desired: desired)
+    }
+
+    static func progress(_ tasks: [SwarmTask], completed: Int, of total: Int) -> String {
+        let states = Dictionary(grouping: tasks.filter { $0.Status.State != "running" && $0.Status.State != "complete" }, by: \.Status.State)
+            .map { "\($0.value.count) \($0.key)" }.sorted()
+        return "\(completed)/\(total) running" + (states.isEmpty ? "" : " (\(states.joined(separator: ", ")))")
+    }
+
+    /// "task failed: <error> (exit 1)".
+    public static func describe(_ task: SwarmTask) -> String {
+        var text = task.Status.Err ?? task.Status.Message ?? task.Status.State
+        if let code = task.Status.ContainerStatus?.ExitCode, code != 0 { text += " (exit \(code))" }
+        return text
+    }
+}

@@ -1,0 +1,35 @@
+import Engine
+
+/// One stack as the Engine will hold it: what `docker stack deploy` would create
+/// from the same file, computed without talking to the Engine.
+public struct StackSpec: Sendable {
+    public var name: String
+    public var networks: [NetworkSpec]
+    public var configs: [FileObjectSpec]
+    /// Secrets the services use; they must exist before the services (created by the deployer).
+    public var secrets: [String]
+    public var services: [ServiceSpec]
+
+    public func service(named name: String) -> ServiceSpec? { services.first { $0.Name == name } }
+}
+
+public struct NetworkSpec: Sendable, Equatable {
+    public var name: String
+    /// Created by another stack (or by hand); this one only attaches to it.
+    public var external: Bool
+    public var labels: [String: String]
+    public var attachable: Bool
+}
+
+/// A config to create: name, labels, contents.
+public struct FileObjectSpec: Sendable, Equatable {
+    public var name: String
+    public var labels: [String: String]
+    public var data: [UInt8]
+}
+
+/// The labels that make objects a stack to the docker CLI.
+public enum StackLabels {
+    public static let namespace = "com.docker.stack.namespace"
+    public static let image = "com.docker.stack.image"
+}

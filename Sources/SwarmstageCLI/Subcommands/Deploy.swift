@@ -1,0 +1,105 @@
+import ArgumentParser
+import Blueprint
+import Foundation
+import Inventory
+import Rollout
+
+/// Applies the stages in order, each once the one before it is healthy.
+struct Deploy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy the stages in order through the Engine API, gated on real health.",
+        discussion: """
+        Every stack file, the inventory and the secrets are checked before the first write. Each stage \
+        is applied (networks, secrets, configs, services) and must become healthy (every task of the \
+        current spec running, healthchecks passed; jobs completed) before the next one starts. A stage \
+        that fails or times out stops the deploy with the reasons and the last log lines (exit 2); later \
+        stages are not touched, and running deploy again continues from where it stands. An unchanged \
+        deploy writes nothing. MinIO credentials come from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD or \
+        --secrets-file.
+        """
+    )
+
+    @OptionGroup var inventoryOptions: InventoryOptions
+    @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var stages: StageSelection
+
+    @Option(help: ArgumentHelp("Deploy the stack files in this folder (as `generate` wrote them) instead of generating them in memory.",
+                               valueName: "dir"))
+    var stacks: String?
+
+    @Option(help: ArgumentHelp("Seconds each stage may take to become healthy; STAGE=SECONDS for one stage (repeatable).",
+                               valueName: "seconds"))
+    var timeout: [String] = []
+
+    @Option(help: ArgumentHelp("A file of MINIO_ROOT_USER=... and MINIO_ROOT_PASSWORD=... lines (mode 600).", valueName: "file"))
+    var secretsFile: String?
+
+    @Flag(help: "Show what would be created, updated (which fields) or left unchanged, and write nothing.")
+    var plan = false
+
+    mutating func run() async throws {
+        let inventory = try inventoryOptions.load()
+        let blueprint = MilvusBlueprint.make(inventory)
+        let files = try stacks.map { try StackSource.directory($0, blueprint: blueprint) }
+            ?? StackSource.rendered(blueprint, folder: inventoryOptions.defaultOutputDirectory)
+        let prepared = try StackSource.prepare(files)
+        let selected = stages.selected
+        let timeouts = try StageTimeouts(timeout)
+        let neededSecrets = blueprint.secrets.filter { secret in
+            prepared.contains { selected.contains($0.stage) && $0.spec.secrets.contains(secret.name) }
+        }
+        let values = try SecretValues(environment: ProcessInfo.processInfo.environment, secretsFile: secretsFile)
+        if !plan { try values.check(neededSecrets) }
+
+        let engine = try await engineOptions.connectToManager()
+        if plan {
+            let deployPlan = try await DeployPlan.make(prepared.filter { selected.contains($0.stage) }, engine: engine)
+            Console.out(PlanText.render(deployPlan))
+            return
+        }
+        var options = Deployer.Options()
+        options.stageTimeout = timeouts.default
+        options.stageTimeouts = timeouts.perStage
+        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter())
+        let report = try await deployer.deploy(prepared, secrets: blueprint.secrets, values: values, stagesToApply: selected)
+        let changed = report.writes, writes = engine.writes.value
+        Console.out(changed == 0 && writes == 0
+            ? "deployed: nothing changed (0 Engine writes), every stage is healthy"
+            : "deployed: \(changed) service change\(changed == 1 ? "" : "s") (\(writes) Engine writes), every stage is healthy")
+    }
+}
+
+/// `--timeout 600` and `--timeout pulsar=900`.
+struct StageTimeouts {
+    var `default`: Duration = .seconds(600)
+    var perStage: [Stage: Duration] = [:]
+
+    init(_ values: [String]) throws {
+        for value in values {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 1, let seconds = Int(parts[0]), seconds > 0 {
+                self.default = .seconds(seconds)
+            } else if parts.count == 2, let stage = Stage(rawValue: parts[0]), let seconds = Int(parts[1]), seconds > 0 {
+                perStage[stage] = .seconds(seconds)
+            } else {
+                throw Failure(message: "error: --timeout \(value): expected SECONDS or STAGE=SECONDS (stages: \(Stage.allCases.map(\.rawValue).joined(separator: ", ")))",
+                              code: .usage)
+            }
+        }
+    }
+}
+
+enum PlanText {
+    static func render(_ plan: DeployPlan) -> String {
+        var lines: [String] = []
+        for stage in plan.stages {
+            lines.append("stage \(stage.stage.number) \(stage.stage.rawValue) (stack \(stage.stack))\(stage.isNoOp ? ": nothing to do" : "")")
+            for name in stage.missingNetworks { lines.append("  create network \(name)") }
+            for name in stage.missingSecrets { lines.append("  create secret \(name)") }
+            for name in stage.missingConfigs { lines.append("  create config \(name)") }
+            for (name, change) in stage.services { lines.append("  \(name): \(ProgressPrinter.describe(change))") }
+        }
+        lines.append("plan only: nothing was written")
+        return lines.joined(separator: "\n")
+    }
+}

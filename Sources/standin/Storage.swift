@@ -1,0 +1,164 @@
+import Glibc
+
+/// `etcd --name=etcd1 --initial-cluster=etcd1=http://etcd1:2380,...`: serves 2379 and
+/// 2380; `/health` is true once a majority of the members answer on 2380.
+func runEtcd(_ arguments: [String]) -> Never {
+    func flag(_ name: String) -> String? {
+        arguments.first { $0.hasPrefix("--\(name)=") }.map { String($0.dropFirst(name.count + 3)) }
+    }
+    let name = flag("name") ?? "etcd"
+    let members = (flag("initial-cluster") ?? "").split(separator: ",").map { member -> (String, Int) in
+        let url = member.split(separator: "=", maxSplits: 1).last.map(String.init) ?? ""
+        return endpoints(url, defaultPort: 2380).first ?? ("", 2380)
+    }
+    let readiness = Readiness(role: name, delay: 2) {
+        quorum(members, needed: members.count / 2 + 1)
+    }
+    Network.serve(port: 2380) { fd in close(fd) }
+    HTTP.serve(port: 2379) { path in
+        guard path.hasPrefix("/health") else { return (404, "") }
+        return readiness.isReady ? (200, "{\"health\":\"true\"}") : (503, "{\"health\":\"false\"}")
+    }
+    parkForever()
+}
+
+/// `etcdctl [--endpoints=a,b] endpoint health`: every endpoint must be healthy.
+func runEtcdctl(_ arguments: [String]) -> Never {
+    let words = arguments.filter { !$0.hasPrefix("--") }
+    guard words.starts(with: ["endpoint", "health"]) else {
+        Log.error("standin etcdctl: only `endpoint health` is implemented")
+        exit(2)
+    }
+    let list = arguments.first { $0.hasPrefix("--endpoints=") }.map { String($0.dropFirst("--endpoints=".count)) } ?? "127.0.0.1:2379"
+    var healthy = true
+    for (host, port) in endpoints(list, defaultPort: 2379) {
+        if let response = HTTP.get("http://\(host):\(port)/health"), response.status == 200 {
+            Log.line("\(host):\(port) is healthy: successfully committed proposal")
+        } else {
+            Log.error("\(host):\(port) is unhealthy: failed to commit proposal")
+            healthy = false
+        }
+    }
+    exit(healthy ? 0 : 1)
+}
+
+/// `minio server http://minio{1...4}/disk{1...2} --console-address :9090`: every
+/// server must answer before the cluster is healthy (the first format needs them all).
+func runMinio(_ arguments: [String]) -> Never {
+    let spec = arguments.first { $0.hasPrefix("http://") } ?? ""
+    let peers = expandMinio(spec).map { ($0, 9000) }
+    let userFile = Environment.value("MINIO_ROOT_USER_FILE") ?? ""
+    let passwordFile = Environment.value("MINIO_ROOT_PASSWORD_FILE") ?? ""
+    let user = Files.read(userFile) ?? Environment.value("MINIO_ROOT_USER") ?? ""
+    let password = Files.read(passwordFile) ?? Environment.value("MINIO_ROOT_PASSWORD") ?? ""
+    guard user.count >= 3, password.count >= 8 else {
+        Log.error("ERROR Unable to validate credentials inherited from the shell environment: Invalid credentials")
+        exit(1)
+    }
+    let live = Readiness(role: "minio", delay: 2)
+    let cluster = Readiness(role: "minio-cluster", delay: 2) { quorum(peers, needed: peers.count) }
+    HTTP.serve(port: 9000) { path in
+        if path.hasPrefix("/minio/health/live") { return live.isReady ? (200, "") : (503, "") }
+        if path.hasPrefix("/minio/health/cluster") { return cluster.isReady ? (200, "") : (503, "") }
+        return (200, "minio stand-in")
+    }
+    HTTP.serve(port: 9090) { _ in (200, "minio console stand-in") }
+    parkForever()
+}
+
+/// `http://minio{1...4}/disk{1...2}` -> minio1 ... minio4.
+func expandMinio(_ spec: String) -> [String] {
+    let host = spec.dropFirst("http://".count).prefix { $0 != "/" }
+    guard let open = host.firstIndex(of: "{"), let close = host.firstIndex(of: "}") else { return host.isEmpty ? [] : [String(host)] }
+    let prefix = host[..<open], suffix = host[host.index(after: close)...]
+    let range = String(host[host.index(after: open)..<close]).components(separatedByString: "...")
+    guard range.count == 2, let low = Int(range[0]), let high = Int(range[1]), low <= high else { return [] }
+    return (low...high).map { "\(prefix)\($0)\(suffix)" }
+}
+
+/// nginx: reads /etc/nginx/nginx.conf and forwards each `listen` port to the servers of
+/// the upstream its location passes to, byte for byte (HTTP and gRPC alike).
+func runNginx(_ arguments: [String]) -> Never {
+    failIfAsked("nginx")
+    guard let config = Files.read("/etc/nginx/nginx.conf") else {
+        Log.error("nginx: [emerg] open() \"/etc/nginx/nginx.conf\" failed (2: No such file or directory)")
+        exit(1)
+    }
+    let parsed = NginxConfig(config)
+    guard !parsed.routes.isEmpty else {
+        Log.error("nginx: [emerg] no server blocks with listen and proxy_pass in nginx.conf")
+        exit(1)
+    }
+    for route in parsed.routes {
+        let servers = parsed.upstreams[route.upstream] ?? []
+        Log.line("standin nginx: :\(route.port) -> \(route.upstream) (\(servers.map { "\($0.0):\($0.1)" }.joined(separator: ", ")))")
+        let counter = Lock()
+        var next = 0
+        Network.serve(port: route.port) { client in
+            let start = counter.run { () -> Int in
+                defer { next += 1 }
+                return next
+            }
+            for offset in 0..<max(servers.count, 1) where !servers.isEmpty {
+                let (host, port) = servers[(start + offset) % servers.count]
+                if let upstream = Network.connect(host: host, port: port) {
+                    Network.pipe(client, upstream)
+                    return
+                }
+            }
+            close(client)
+        }
+    }
+    parkForever()
+}
+
+/// The parts of an nginx.conf the stand-in follows: upstream servers, and which
+/// upstream each `listen` port passes to.
+struct NginxConfig {
+    var upstreams: [String: [(String, Int)]] = [:]
+    var routes: [(port: Int, upstream: String)] = []
+
+    init(_ text: String) {
+        var currentUpstream: String?
+        var currentListen: Int?
+        var depth = 0, upstreamDepth = 0, serverDepth = 0
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingSpaces()
+            if line.hasPrefix("#") { continue }
+            let words = line.split(separator: " ").map { String($0).trimmingTrailing(";") }
+            if words.first == "upstream", words.count >= 2 {
+                currentUpstream = words[1]
+                upstreamDepth = depth + 1
+            } else if words.first == "server", words.last == "{" {
+                currentListen = nil
+                serverDepth = depth + 1
+            } else if words.first == "server", let upstream = currentUpstream, words.count >= 2 {
+                let target = words[1].split(separator: ":")
+                upstreams[upstream, default: []].append((String(target[0]), target.count > 1 ? Int(target[1]) ?? 80 : 80))
+            } else if words.first == "listen", words.count >= 2 {
+                currentListen = Int(words[1])
+            } else if ["proxy_pass", "grpc_pass"].contains(words.first ?? ""), words.count >= 2, let port = currentListen {
+                let target = words[1].split(separator: "/", omittingEmptySubsequences: true)
+                if target.count >= 2, !routes.contains(where: { $0.port == port }) { routes.append((port, String(target[1]))) }
+            }
+            depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+            if currentUpstream != nil, depth < upstreamDepth { currentUpstream = nil }
+            if depth < serverDepth { currentListen = nil; serverDepth = 0 }
+        }
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" || last == "\r" { slice = slice.dropLast() }
+        return String(slice)
+    }
+
+    func trimmingTrailing(_ character: Character) -> String {
+        var slice = Substring(self)
+        while slice.last == character { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

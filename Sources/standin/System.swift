@@ -1,0 +1,122 @@
+import Glibc
+
+// Small pieces of POSIX for a program that links nothing but the Swift runtime and libc.
+
+/// Standard output and error, one line at a time.
+enum Log {
+    static func line(_ text: String) {
+        var out = text + "\n"
+        out.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
+    }
+
+    static func error(_ text: String) {
+        var out = text + "\n"
+        out.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        return String(cString: raw)
+    }
+
+    static func integer(_ name: String, default fallback: Int) -> Int {
+        value(name).flatMap { Int($0) } ?? fallback
+    }
+}
+
+enum Files {
+    static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func write(_ path: String, _ text: String) -> Bool {
+        guard let file = fopen(path, "w") else { return false }
+        defer { fclose(file) }
+        let bytes = Array(text.utf8)
+        return fwrite(bytes, 1, bytes.count, file) == bytes.count
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func makeDirectories(_ path: String) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            mkdir(current, 0o755)
+        }
+    }
+}
+
+enum Clock {
+    /// Seconds since an arbitrary start, monotonic.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func sleep(_ seconds: Double) {
+        usleep(UInt32(max(seconds, 0) * 1_000_000))
+    }
+}
+
+final class Lock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    func run<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// Runs a closure on a new detached thread.
+enum Threads {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func start(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, 256 * 1024)
+        pthread_create(&thread, &attributes, { raw in
+            guard let raw else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attributes)
+    }
+}
+
+/// Blocks the main thread for good (the servers run on other threads).
+func parkForever() -> Never {
+    while true { pause() }
+}
+
+/// Replaces this process with another program.
+func execute(_ path: String, _ arguments: [String]) -> Never {
+    var pointers = arguments.map { strdup($0) }
+    pointers.append(nil)
+    execv(path, &pointers)
+    Log.error("standin: cannot run \(path)")
+    exit(127)
+}

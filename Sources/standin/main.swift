@@ -1,0 +1,40 @@
+import Glibc
+
+// A stand-in for every image of the Milvus topology, for the lab: one static binary
+// that acts as the program its name (or first argument) says. It answers the same
+// health endpoints and healthcheck commands as the real services, becomes healthy
+// only after a start-up delay and once its upstreams answer over the network, and
+// fails on demand (STANDIN_FAIL) so tests can break a stage.
+
+// As PID 1 in a container a process gets no default SIGTERM action: exit like the real services do.
+signal(SIGTERM) { _ in _exit(0) }
+signal(SIGINT) { _ in _exit(0) }
+
+let arguments = CommandLine.arguments
+var name = String(arguments.first?.split(separator: "/").last ?? "standin")
+var rest = Array(arguments.dropFirst())
+if name == "standin", let first = rest.first {
+    name = String(first.split(separator: "/").last ?? "")
+    rest = Array(rest.dropFirst())
+}
+
+switch name {
+case "etcd": runEtcd(rest)
+case "etcdctl": runEtcdctl(rest)
+case "minio": runMinio(rest.first == "server" ? Array(rest.dropFirst()) : rest)
+case "nginx": runNginx(rest)
+case "pulsar": runPulsar(rest)
+case "bookkeeper": runBookkeeper(rest)
+case "pulsar-zookeeper-ruok.sh": runZooKeeperHealthcheck()
+case "apply-config-from-env.py":
+    Log.line("standin: applying configuration from the environment to \(rest.first ?? "")")
+    exit(0)
+case "milvus": runMilvus(rest)
+case "cadvisor": runCadvisor(rest)
+case "curl": runCurl(rest)
+case "wget": runWget(rest)
+case "bash": execute("/bin/busybox", ["sh"] + rest)
+default:
+    Log.error("standin: unknown program \(name)")
+    exit(127)
+}
