@@ -129,6 +129,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "StackConvertTests",
+            dependencies: ["StackConvert", "Compose", "Engine", "Blueprint", "YAMLSource", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "RolloutTests",
             dependencies: ["Rollout", "Engine", "Inventory", "Blueprint", "TestSupport"],
             swiftSettings: strictSettings

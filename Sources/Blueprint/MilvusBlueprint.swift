@@ -18,6 +18,7 @@ public enum MilvusBlueprint {
         let stacks = drafts.map { stage, draft in
             let services = draft.services.map { planned -> PlannedService in
                 var planned = planned
+                planned.service = planned.service.canonical
                 planned.service.deploy.limits = sizing.limits(for: planned)
                 builder.applyMemorySettings(&planned)
                 return planned
@@ -182,7 +183,7 @@ struct Builder {
             BindMount(source: "/dev/disk", target: "/dev/disk", readOnly: true),
         ]
         cadvisor.healthcheck = Healthcheck(test: ["CMD", "wget", "--quiet", "--tries=1", "--spider", "http://localhost:8080/healthz"],
-                                           intervalSeconds: 30, startPeriodSeconds: 30)
+                                           startPeriodSeconds: 30)
         cadvisor.deploy.mode = .global
         cadvisor.deploy.replicas = nil
         draft.services.append(planned(cadvisor, .cadvisor, stage: .storage))

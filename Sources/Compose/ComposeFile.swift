@@ -18,6 +18,13 @@ public struct ComposeFile: Sendable, Equatable {
 
     public func service(named name: String) -> Service? { services.first { $0.name == name } }
 
+    /// The same file with every unordered list in the one order it is written in.
+    public var canonical: ComposeFile {
+        var copy = self
+        copy.services = services.map(\.canonical)
+        return copy
+    }
+
     public var yamlValue: YAMLValue {
         var root = YAMLMapBuilder()
         root.add("version", ComposeFile.version)
@@ -57,6 +64,18 @@ public struct Service: Sendable, Equatable {
         self.name = name
         self.image = image
         self.deploy = deploy
+    }
+
+    /// The lists whose order means nothing, sorted as they are written.
+    public var canonical: Service {
+        var copy = self
+        copy.configs.sort { $0.target < $1.target }
+        copy.secrets.sort { $0.target < $1.target }
+        copy.volumes.sort { $0.target < $1.target }
+        copy.networks.sort()
+        copy.ports.sort { ($0.target, $0.published) < ($1.target, $1.published) }
+        copy.deploy.constraints.sort()
+        return copy
     }
 
     public var yamlValue: YAMLValue {

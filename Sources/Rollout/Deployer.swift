@@ -137,7 +137,8 @@ public struct Deployer: Sendable {
     func waitUntilGone(serviceID: String) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if try await engine.tasks(filters: Filters([("service", serviceID)])).isEmpty { return }
+            let tasks = try await engine.tasks(filters: Filters([("service", serviceID)]))
+            if tasks.allSatisfy({ StageHealth.terminalStates.contains($0.Status.State) }) { return }
             try await Task.sleep(for: .milliseconds(250))
         }
     }

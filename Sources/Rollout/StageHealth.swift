@@ -115,6 +115,9 @@ public enum StageHealth {
         return "\(completed)/\(total) running" + (states.isEmpty ? "" : " (\(states.joined(separator: ", ")))")
     }
 
+    /// States a task never leaves; such a task holds no container and no network endpoint.
+    public static let terminalStates: Set<String> = ["complete", "shutdown", "failed", "rejected", "orphaned", "remove"]
+
     /// "task failed: <error> (exit 1)".
     public static func describe(_ task: SwarmTask) -> String {
         var text = task.Status.Err ?? task.Status.Message ?? task.Status.State

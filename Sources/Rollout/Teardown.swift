@@ -25,7 +25,10 @@ public struct Teardown: Sendable {
                 try await ignoringMissing { try await engine.removeService(service.ID) }
                 observer.report(.service(stage, name: service.Spec.Name, change: .removed))
             }
-            try await waitUntil("the tasks of \(stack) are gone") { try await engine.tasks(filters: namespace).isEmpty }
+            // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
+            try await waitUntil("the tasks of \(stack) to stop") {
+                try await engine.tasks(filters: namespace).allSatisfy { StageHealth.terminalStates.contains($0.Status.State) }
+            }
             for config in try await engine.configs(filters: namespace) {
                 try await ignoringMissing { try await engine.removeConfig(config.ID) }
                 observer.report(.objectRemoved(stage, kind: "config", name: config.Spec.Name))

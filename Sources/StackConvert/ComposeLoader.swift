@@ -56,7 +56,7 @@ public struct ComposeLoader {
             }
         }
         checkReferences(file, root: root)
-        return file
+        return file.canonical
     }
 
     private func checkReferences(_ file: ComposeFile, root: Node) {

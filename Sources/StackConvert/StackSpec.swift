@@ -10,6 +10,14 @@ public struct StackSpec: Sendable {
     public var secrets: [String]
     public var services: [ServiceSpec]
 
+    public init(name: String, networks: [NetworkSpec], configs: [FileObjectSpec], secrets: [String], services: [ServiceSpec]) {
+        self.name = name
+        self.networks = networks
+        self.configs = configs
+        self.secrets = secrets
+        self.services = services
+    }
+
     public func service(named name: String) -> ServiceSpec? { services.first { $0.Name == name } }
 }
 
@@ -19,6 +27,13 @@ public struct NetworkSpec: Sendable, Equatable {
     public var external: Bool
     public var labels: [String: String]
     public var attachable: Bool
+
+    public init(name: String, external: Bool, labels: [String: String], attachable: Bool) {
+        self.name = name
+        self.external = external
+        self.labels = labels
+        self.attachable = attachable
+    }
 }
 
 /// A config to create: name, labels, contents.

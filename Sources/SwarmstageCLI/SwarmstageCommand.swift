@@ -10,7 +10,7 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         2 failed, 3 usage or configuration error, 4 Docker Engine unreachable or refused.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, TeardownCommand.self]
+        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, TeardownCommand.self, Health.self]
     )
 
     public init() {}
@@ -33,7 +33,7 @@ public struct SwarmstageCommand: AsyncParsableCommand {
             return StatusCode.success.rawValue
         } catch {
             if let failure = Failure.classify(error) {
-                Console.error(failure.message)
+                if !failure.message.isEmpty { Console.error(failure.message) }
                 return failure.code.rawValue
             }
             // ArgumentParser's own outcomes: help and version exit 0, usage errors get our usage code.

@@ -17,7 +17,9 @@ public struct Lab: Sendable {
 
     /// Whether lab tests run: when a lab is up, or when it must be (then they fail without one).
     public static var enabled: Bool {
-        current != nil || ProcessInfo.processInfo.environment["SWARMSTAGE_REQUIRE_LAB"] == "1"
+        let environment = ProcessInfo.processInfo.environment
+        if environment["SWARMSTAGE_NO_LAB"] == "1" { return false }
+        return current != nil || environment["SWARMSTAGE_REQUIRE_LAB"] == "1"
     }
 
     public static func require() throws -> Lab {

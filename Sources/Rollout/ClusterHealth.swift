@@ -1,0 +1,169 @@
+import Engine
+import Inventory
+import StackConvert
+import struct Inventory.Host
+
+/// The cluster's health against the inventory: nodes, managers, label drift, and per
+/// stage and service the tasks that run. Pure: a function of what the Engine reports.
+public struct ClusterHealth: Sendable {
+    public enum Status: String, Sendable, Comparable, Codable {
+        case healthy, degraded, failed
+
+        public static func < (lhs: Status, rhs: Status) -> Bool {
+            let order: [Status] = [.healthy, .degraded, .failed]
+            return (order.firstIndex(of: lhs) ?? 0) < (order.firstIndex(of: rhs) ?? 0)
+        }
+    }
+
+    public struct NodeReport: Sendable, Codable {
+        public var host: String
+        public var nodeID: String?
+        public var state: String
+        public var availability: String
+        public var manager: Bool
+        public var reachable: Bool?
+        public var labelDrift: [String]
+    }
+
+    public struct ServiceReport: Sendable, Codable {
+        public var name: String
+        public var component: String
+        public var desired: Int
+        public var running: Int
+        public var updateState: String?
+        public var status: Status
+        public var problem: String?
+    }
+
+    public struct StageReport: Sendable, Codable {
+        public var stage: String
+        public var stack: String
+        public var status: Status
+        public var services: [ServiceReport]
+    }
+
+    public var status: Status
+    public var nodes: [NodeReport]
+    public var managersReachable: Int
+    public var managers: Int
+    public var stages: [StageReport]
+    /// Every reason the status is not healthy, most severe first.
+    public var problems: [String]
+
+    /// Components that need a majority of their members (etcd, ZooKeeper) or all but a
+    /// tolerated few (MinIO's erasure coding: more than half).
+    static let quorumFamilies: Set<String> = ["etcd", "zookeeper", "minio"]
+    /// One instance is enough to serve: losing some is degraded, losing all is failed.
+    static let redundantFamilies: Set<String> = ["querynode", "indexnode", "datanode", "broker", "bookie", "proxy",
+                                                 "pulsar-proxy", "minio-lb", "milvus-lb"]
+    static let monitoringFamilies: Set<String> = ["cadvisor"]
+
+    public static func evaluate(inventory: Inventory, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> ClusterHealth {
+        var problems: [(Status, String)] = []
+
+        // Nodes and managers.
+        let plan = NodeLabelPlan.make(inventory: inventory, nodes: nodes)
+        var nodeReports: [NodeReport] = []
+        for host in inventory.hosts {
+            let update = plan.updates.first { $0.host == host.name }
+            let node = update.flatMap { update in nodes.first { $0.ID == update.nodeID } }
+            guard let node else {
+                nodeReports.append(NodeReport(host: host.name, nodeID: nil, state: "missing", availability: "-", manager: host.has(.manager),
+                                              reachable: nil, labelDrift: []))
+                problems.append((.degraded, "host \(host.name) is not in the swarm"))
+                continue
+            }
+            var drift: [String] = []
+            if let update {
+                drift += update.added.keys.sorted().map { "+\($0)" }
+                drift += update.changed.keys.sorted().map { "~\($0)" }
+                drift += update.removed.keys.sorted().map { "-\($0)" }
+            }
+            let state = node.Status?.State ?? "unknown"
+            let reachable = node.ManagerStatus.map { $0.Reachability == "reachable" }
+            nodeReports.append(NodeReport(host: host.name, nodeID: node.ID, state: state, availability: node.Spec.Availability ?? "active",
+                                          manager: node.isManager, reachable: reachable, labelDrift: drift))
+            if state != "ready" { problems.append((.degraded, "node \(host.name) is \(state)")) }
+            if !drift.isEmpty { problems.append((.degraded, "node \(host.name) labels differ from the inventory (\(drift.joined(separator: " "))); run `swarmstage label`")) }
+        }
+        let managerNodes = nodes.filter(\.isManager)
+        let reachable = managerNodes.filter { $0.ManagerStatus?.Reachability == "reachable" }.count
+        if !managerNodes.isEmpty, reachable <= managerNodes.count / 2 {
+            problems.append((.failed, "Swarm manager quorum lost: \(reachable) of \(managerNodes.count) managers reachable"))
+        } else if reachable < managerNodes.count {
+            problems.append((.degraded, "\(managerNodes.count - reachable) of \(managerNodes.count) managers unreachable (quorum held)"))
+        }
+
+        // Stages and services.
+        var stageReports: [StageReport] = []
+        for stage in Stage.allCases {
+            let stack = inventory.cluster.stackName(for: stage)
+            let stackServices = services.filter { $0.Spec.Labels?[StackLabels.namespace] == stack }.sorted { $0.Spec.Name < $1.Spec.Name }
+            guard !stackServices.isEmpty else {
+                problems.append((.failed, "stage \(stage.rawValue): stack \(stack) is not deployed"))
+                stageReports.append(StageReport(stage: stage.rawValue, stack: stack, status: .failed, services: []))
+                continue
+            }
+            var reports = stackServices.map { service -> ServiceReport in
+                let health = StageHealth.evaluate(service, tasks: tasks.filter { $0.ServiceID == service.ID })
+                let component = service.Spec.Labels?["io.swarmstage.component"] ?? service.Spec.Name
+                var problem: String?
+                switch health.state {
+                case .healthy: problem = nil
+                case .waiting(let why), .unschedulable(let why), .failed(let why): problem = why
+                }
+                let status: Status = health.isHealthy ? .healthy : (component == "etcd-quorum" || component == "pulsar-init" ? .degraded : .failed)
+                return ServiceReport(name: service.Spec.Name, component: component, desired: health.desired, running: health.running,
+                                     updateState: service.UpdateStatus?.State, status: status, problem: problem)
+            }
+            // Severity by family: a member down in a redundant family is degraded; a quorum lost is failed.
+            for family in Set(reports.map(\.component)) {
+                let members = reports.indices.filter { reports[$0].component == family }
+                let up = members.filter { reports[$0].status == .healthy }.count
+                let down = members.count - up
+                guard down > 0 else { continue }
+                let severity: Status
+                if quorumFamilies.contains(family) {
+                    severity = up > members.count / 2 ? .degraded : .failed
+                    let what = family == "minio" ? "write quorum" : "quorum"
+                    problems.append((severity, "\(family): \(up) of \(members.count) members up (\(severity == .failed ? "\(what) lost" : "\(what) held"))"))
+                } else if redundantFamilies.contains(family) || monitoringFamilies.contains(family) {
+                    let anyUp = members.contains { reports[$0].running > 0 }
+                    severity = monitoringFamilies.contains(family) || anyUp ? .degraded : .failed
+                } else if family == "etcd-quorum" || family == "pulsar-init" {
+                    severity = .degraded
+                } else {
+                    severity = .failed
+                }
+                for index in members where reports[index].status != .healthy {
+                    let member = reports[index]
+                    // A member of a replicated service that still runs some tasks is degraded, not failed.
+                    let memberSeverity = member.running > 0 && severity == .failed && !quorumFamilies.contains(family) ? .degraded : severity
+                    reports[index].status = memberSeverity
+                    problems.append((memberSeverity, "\(member.name): \(member.running)/\(member.desired) running\(member.problem.map { "; \($0)" } ?? "")"))
+                }
+            }
+            let stageStatus = reports.map(\.status).max() ?? .healthy
+            stageReports.append(StageReport(stage: stage.rawValue, stack: stack, status: stageStatus, services: reports))
+        }
+
+        let status = problems.map(\.0).max() ?? .healthy
+        let ordered = problems.sorted { $0.0 > $1.0 }.map(\.1)
+        return ClusterHealth(status: status, nodes: nodeReports, managersReachable: reachable, managers: managerNodes.count,
+                             stages: stageReports, problems: ordered)
+    }
+
+    /// Reads everything the report needs from the Engine.
+    public static func read(_ engine: EngineClient, inventory: Inventory) async throws -> ClusterHealth {
+        let nodes = try await engine.nodes()
+        var services: [SwarmService] = [], tasks: [SwarmTask] = []
+        for stage in Stage.allCases {
+            let namespace = Filters([("label", "\(StackLabels.namespace)=\(inventory.cluster.stackName(for: stage))")])
+            let stackServices = try await engine.services(filters: namespace, status: true)
+            let ids = Set(stackServices.map(\.ID))
+            services += stackServices
+            tasks += try await engine.tasks(filters: namespace).filter { ids.contains($0.ServiceID) }
+        }
+        return evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
+    }
+}
