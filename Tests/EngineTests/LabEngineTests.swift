@@ -57,19 +57,11 @@ struct LabEngineTests {
         #expect(refused.status == 503)
     }
 
-    /// What a reading task has seen so far, readable from the test while it runs.
-    final class Seen: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func add(_ item: String) { lock.withLock { items.append(item) } }
-        var all: [String] { lock.withLock { items } }
-    }
-
     @Test func eventsStreamAndStopCleanlyWhenCancelled() async throws {
         let engine = try await Self.manager()
         let baseline = engine.activeTransfers
         let name = "sstest-\(UUID().uuidString.prefix(8).lowercased())"
-        let seen = Seen()
+        let seen = Recorder()
         let events = try await engine.events(filters: Filters([("type", "service")]))
         let watcher = Task {
             for try await event in events {

@@ -37,6 +37,9 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Show what would be created, updated (which fields) or left unchanged, and write nothing.")
     var plan = false
 
+    @Flag(help: "Print progress as JSON lines (one event per line) instead of text.")
+    var json = false
+
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
         let blueprint = MilvusBlueprint.make(inventory)
@@ -52,6 +55,8 @@ struct Deploy: AsyncParsableCommand {
         if !plan { try values.check(neededSecrets) }
 
         let engine = try await engineOptions.connectToManager()
+        let lock = plan ? nil : try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
+        defer { withExtendedLifetime(lock) {} }
         if plan {
             let deployPlan = try await DeployPlan.make(prepared.filter { selected.contains($0.stage) }, engine: engine)
             Console.out(PlanText.render(deployPlan))
@@ -60,7 +65,7 @@ struct Deploy: AsyncParsableCommand {
         var options = Deployer.Options()
         options.stageTimeout = timeouts.default
         options.stageTimeouts = timeouts.perStage
-        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter())
+        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter(json: json))
         let report = try await deployer.deploy(prepared, secrets: blueprint.secrets, values: values, stagesToApply: selected)
         let changed = report.writes, writes = engine.writes.value
         Console.out(changed == 0 && writes == 0

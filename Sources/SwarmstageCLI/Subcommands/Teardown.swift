@@ -21,6 +21,8 @@ struct TeardownCommand: AsyncParsableCommand {
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
         let engine = try await engineOptions.connectToManager()
+        let lock = try OperationLock(cluster: inventory.cluster.name, operation: "teardown")
+        defer { withExtendedLifetime(lock) {} }
         let selected = stages.selected
         let stacks = Stage.allCases.filter { selected.contains($0) }.map { ($0, inventory.cluster.stackName(for: $0)) }
         try await Rollout.Teardown(engine: engine, observer: ProgressPrinter()).remove(stacks)

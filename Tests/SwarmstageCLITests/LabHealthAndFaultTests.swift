@@ -1,0 +1,152 @@
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// `health` on a deployed lab, and faults and bad input that must not hurt it.
+@Suite("Health and faults on the lab", .enabled(if: Lab.enabled), .serialized)
+struct LabHealthAndFaultTests {
+    typealias Deploy = LabDeployTests
+
+    /// Makes a service's stand-in fail (as a crash-looping process would), by its spec.
+    static func breakService(_ engine: EngineClient, _ name: String) async throws {
+        for attempt in 1...5 {
+            let service = try await engine.service(name)
+            var spec = service.Spec
+            var container = spec.TaskTemplate.ContainerSpec ?? ContainerSpec()
+            container.Env = (container.Env ?? []) + ["STANDIN_FAIL=1"]
+            spec.TaskTemplate.ContainerSpec = container
+            do {
+                try await engine.updateService(service.ID, version: service.Version, spec: spec)
+                return
+            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {}
+        }
+    }
+
+    static func health(_ extra: [String] = []) throws -> Programs.Result {
+        try Deploy.swarmstage(["health"] + extra)
+    }
+
+    static func waitForHealthStatus(_ code: Int32, timeout: Duration = .seconds(90)) async throws -> Programs.Result {
+        let deadline = ContinuousClock.now + timeout
+        var last = try health()
+        while last.status != code, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(2))
+            last = try health()
+        }
+        return last
+    }
+
+    @Test func healthIsZeroOneOrTwoAndNamesWhatIsWrong() async throws {
+        try await LabLock.run {
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            let deployed = try Deploy.deploy(secrets: secrets)
+            #expect(deployed.status == 0, "\(deployed.errors)")
+
+            let healthy = try Self.health()
+            #expect(healthy.status == 0, "\(healthy.output)")
+            #expect(healthy.output.contains("cluster lab: healthy"))
+            let json = try Self.health(["--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+            #expect(document["status"] as? String == "healthy")
+            #expect(document["exitCode"] as? Int == 0)
+            #expect(document["nodesReady"] as? Int == 5)
+            #expect((document["servicesTotal"] as? Int ?? 0) >= 31)
+
+            let engine = try await Deploy.engine()
+            // One query node crash-looping: degraded, and named.
+            try await Self.breakService(engine, "lab-milvus_querynode1")
+            let degraded = try await Self.waitForHealthStatus(1)
+            #expect(degraded.status == 1, "\(degraded.output)")
+            #expect(degraded.output.contains("lab-milvus_querynode1"), "\(degraded.output)")
+
+            // Two of three etcd members down: quorum lost, failed.
+            try await Self.breakService(engine, "lab-storage_etcd2")
+            try await Self.breakService(engine, "lab-storage_etcd3")
+            let failed = try await Self.waitForHealthStatus(2)
+            #expect(failed.status == 2, "\(failed.output)")
+            #expect(failed.output.contains("etcd: 1 of 3 members up (quorum lost)"), "\(failed.output)")
+
+            // A deploy puts the specs back: exactly the three broken services change.
+            let repaired = try Deploy.deploy(secrets: secrets)
+            #expect(repaired.status == 0, "\(repaired.errors)")
+            let updates = repaired.output.split(separator: "\n").filter { $0.contains(": update (") }
+            #expect(updates.count == 3, "\(updates)")
+            #expect(try Self.health().status == 0)
+        }
+    }
+
+    @Test func badInputWritesNothingToTheEngine() async throws {
+        try await LabLock.run {
+            let engine = try await Deploy.engine()
+            let seen = Recorder()
+            // What bad input could write: services, networks, configs, secrets, node labels.
+            let events = try await engine.events(filters: Filters([("type", "service"), ("type", "network"), ("type", "config"),
+                                                                    ("type", "secret"), ("type", "node")]))
+            let watcher = Task {
+                for try await event in events {
+                    let name = event.Actor?.Attributes?["name"] ?? ""
+                    // The engine tests run beside this one and make throwaway sstest- services.
+                    if !name.hasPrefix("sstest") { seen.add("\(event.Type ?? "") \(event.Action ?? "") \(name)") }
+                }
+            }
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            let lab = try Lab.require()
+
+            // Broken inventories: each refused with its location, exit 3.
+            let corpus = RepositoryPaths.path("Tests/InventoryTests/Fixtures/bad")
+            for name in ["duplicate-numbered-label.yml", "etcd-even.yml", "unknown-role.yml", "yaml-tab-indent.yml"] {
+                let result = try Programs.run(Programs.swarmstage, ["deploy", "-i", "\(corpus)/\(name)", "-H", "unix://\(lab.managerSocket)",
+                                                                    "--secrets-file", secrets])
+                #expect(result.status == 3, "\(name): \(result.errors)")
+                #expect(result.errors.contains("\(name):"), "\(name): \(result.errors)")
+            }
+            // Broken stack files on disk: refused before the first write.
+            let folder = NSTemporaryDirectory() + "swarmstage-bad-stacks-\(UUID().uuidString.prefix(6))"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(try Deploy.swarmstage(["generate", "-o", folder]).status == 0)
+            let stage2 = (folder as NSString).appendingPathComponent("2-pulsar.yml")
+            let text = try String(contentsOfFile: stage2, encoding: .utf8).replacingOccurrences(of: "    stop_grace_period: \"60s\"", with: "    stop_grace_period: \"a minute\"")
+            try text.write(toFile: stage2, atomically: true, encoding: .utf8)
+            let badStacks = try Deploy.deploy(["--stacks", folder], secrets: secrets)
+            #expect(badStacks.status == 3)
+            #expect(badStacks.errors.contains("2-pulsar.yml:"), "\(badStacks.errors)")
+            // No credentials: refused too.
+            let noSecrets = try Programs.run(Programs.swarmstage, ["deploy", "-i", "inventory/lab.yml", "-H", "unix://\(lab.managerSocket)"],
+                                             environment: ["MINIO_ROOT_USER": "", "MINIO_ROOT_PASSWORD": ""])
+            #expect(noSecrets.status == 3, "\(noSecrets.errors)")
+
+            try await Task.sleep(for: .seconds(1))
+            watcher.cancel()
+            try? await watcher.value
+            #expect(seen.all.isEmpty, "bad input must not reach the Engine: \(seen.all)")
+        }
+    }
+
+    @Test func aSecondDeployWhileOneRunsIsRefused() async throws {
+        try await LabLock.run {
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            let lab = try Lab.require()
+            // From nothing, so the first deploy takes a while.
+            try Deploy.teardownAll()
+            let first = Process()
+            first.executableURL = URL(fileURLWithPath: Programs.swarmstage)
+            first.arguments = ["deploy", "-i", "inventory/lab.yml", "-H", "unix://\(lab.managerSocket)", "--images", lab.directory + "/images.yml",
+                               "--secrets-file", secrets, "--only", "storage"]
+            first.currentDirectoryURL = RepositoryPaths.root
+            first.standardOutput = FileHandle.nullDevice
+            first.standardError = FileHandle.nullDevice
+            try first.run()
+            try await Task.sleep(for: .milliseconds(800))
+            let second = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            first.waitUntilExit()
+            #expect(second.status == 3, "\(second.errors)")
+            #expect(second.errors.contains("another swarmstage deploy or teardown of cluster lab is running"), "\(second.errors)")
+            #expect(first.terminationStatus == 0, "the first deploy must finish unharmed")
+        }
+    }
+}
