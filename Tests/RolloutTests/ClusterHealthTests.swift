@@ -1,0 +1,93 @@
+import Engine
+import Foundation
+import Inventory
+import Rollout
+import Testing
+import TestSupport
+
+/// Health severity from what the Engine reports, without a daemon.
+@Suite("Cluster health")
+struct ClusterHealthTests {
+    static let template = StageHealthTests.template
+
+    /// A service of the lab's stacks, as the Engine lists it.
+    static func service(_ stack: String, _ name: String, component: String, replicas: Int = 1) throws -> SwarmService {
+        let object: [String: Any] = [
+            "ID": "id-\(stack)_\(name)", "Version": ["Index": 1], "CreatedAt": "2026-11-21T20:00:00Z",
+            "Spec": ["Name": "\(stack)_\(name)", "Labels": ["com.docker.stack.namespace": stack, "io.swarmstage.component": component],
+                     "TaskTemplate": try JSONSerialization.jsonObject(with: JSONEncoder().encode(template)),
+                     "Mode": ["Replicated": ["Replicas": replicas]]],
+            "ServiceStatus": ["RunningTasks": replicas, "DesiredTasks": replicas],
+        ]
+        return try JSONDecoder().decode(SwarmService.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
+    /// The whole lab deployed: every service with its tasks running, unless listed as down.
+    static func lab(down: Set<String> = [], managerDown: Bool = false, drift: Bool = false) throws -> ClusterHealth {
+        let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        var services: [SwarmService] = []
+        let layout: [(String, [(String, String)])] = [
+            ("lab-storage", [("etcd1", "etcd"), ("etcd2", "etcd"), ("etcd3", "etcd"), ("minio1", "minio"), ("minio2", "minio"),
+                             ("minio3", "minio"), ("minio4", "minio"), ("minio-lb", "minio-lb")]),
+            ("lab-pulsar", [("zk1", "zookeeper"), ("zk2", "zookeeper"), ("zk3", "zookeeper"), ("broker1", "broker"), ("broker2", "broker")]),
+            ("lab-milvus", [("rootcoord", "rootcoord"), ("querynode1", "querynode"), ("querynode2", "querynode"), ("proxy", "proxy")]),
+        ]
+        var tasks: [SwarmTask] = []
+        for (stack, members) in layout {
+            for (name, component) in members {
+                services.append(try service(stack, name, component: component))
+                if !down.contains(name) { tasks.append(try StageHealthTests.task("\(stack)_\(name)", "running")) }
+            }
+        }
+        let labels = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, $0.labels) })
+        var nodes = try NodeLabelPlanTests.labSwarm(labels: labels)
+        if drift { nodes[1].Spec.Labels?["etcd1"] = nil }
+        if managerDown { nodes[0].ManagerStatus?.Reachability = "unreachable" }
+        return ClusterHealth.evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
+    }
+
+    @Test func everythingRunningIsHealthy() throws {
+        let health = try Self.lab()
+        #expect(health.status == .healthy, "\(health.problems)")
+        #expect(health.stages.allSatisfy { $0.status == .healthy })
+    }
+
+    @Test func oneQueryNodeDownIsDegradedAndNamed() throws {
+        let health = try Self.lab(down: ["querynode2"])
+        #expect(health.status == .degraded)
+        #expect(health.problems.contains { $0.hasPrefix("lab-milvus_querynode2: 0/1 running") }, "\(health.problems)")
+    }
+
+    @Test func anEtcdQuorumLostIsFailedAndOneMemberDownIsDegraded() throws {
+        #expect(try Self.lab(down: ["etcd2"]).status == .degraded)
+        let lost = try Self.lab(down: ["etcd2", "etcd3"])
+        #expect(lost.status == .failed)
+        #expect(lost.problems.first == "etcd: 1 of 3 members up (quorum lost)", "\(lost.problems)")
+    }
+
+    @Test func minioNeedsMoreThanHalf() throws {
+        #expect(try Self.lab(down: ["minio1"]).status == .degraded)
+        #expect(try Self.lab(down: ["minio1", "minio2"]).status == .failed)
+    }
+
+    @Test func everyReplicaOfAServiceDownOrACoordinatorDownIsFailed() throws {
+        #expect(try Self.lab(down: ["querynode1", "querynode2"]).status == .failed)
+        #expect(try Self.lab(down: ["rootcoord"]).status == .failed)
+    }
+
+    @Test func managerQuorumAndLabelDrift() throws {
+        let lost = try Self.lab(managerDown: true)
+        #expect(lost.status == .failed)
+        #expect(lost.problems.contains { $0.hasPrefix("Swarm manager quorum lost") })
+        let drift = try Self.lab(drift: true)
+        #expect(drift.status == .degraded)
+        #expect(drift.problems.contains { $0.contains("labels differ from the inventory (+etcd1)") }, "\(drift.problems)")
+    }
+
+    @Test func aStageThatIsNotDeployedIsFailed() throws {
+        let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        let health = ClusterHealth.evaluate(inventory: inventory, nodes: try NodeLabelPlanTests.labSwarm(), services: [], tasks: [])
+        #expect(health.status == .failed)
+        #expect(health.problems.contains("stage storage: stack lab-storage is not deployed"))
+    }
+}
