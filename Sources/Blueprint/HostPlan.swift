@@ -11,8 +11,12 @@ public struct HostPlan: Sendable, Equatable {
     public var directories: [String]
 
     public static func make(_ blueprint: Blueprint) -> [HostPlan] {
-        blueprint.inventory.hosts.map { host in
-            let services = blueprint.services.filter { planned in planned.eligibleHosts.contains { $0.name == host.name } }
+        var servicesByHost: [String: [PlannedService]] = [:]
+        for planned in blueprint.services {
+            for host in planned.eligibleHosts { servicesByHost[host.name, default: []].append(planned) }
+        }
+        return blueprint.inventory.hosts.map { host in
+            let services = servicesByHost[host.name] ?? []
             let images = Set(services.map(\.service.image))
             let dataRoot = blueprint.inventory.cluster.dataRoot
             let directories = Set(services.flatMap { $0.service.volumes.map(\.source) }.filter {

@@ -51,9 +51,32 @@ struct Builder {
 
     let inventory: Inventory
     var allSecrets: [SecretSpec] = []
+    /// Host positions by what constraints ask for, so placement costs no scan of all hosts.
+    private let hostsByLabel: [String: [Int]]
+    private let hostsByName: [String: Int]
+    private let hostsByNodeID: [String: Int]
+    private let managerHosts: [Int]
 
     init(inventory: Inventory) {
         self.inventory = inventory
+        var byLabel: [String: [Int]] = [:], byName: [String: Int] = [:], byNodeID: [String: Int] = [:], managers: [Int] = []
+        for (index, host) in inventory.hosts.enumerated() {
+            for (key, value) in host.labels { byLabel["\(key)=\(value)", default: []].append(index) }
+            byName[host.name] = index
+            if let nodeID = host.nodeID { byNodeID[nodeID] = index }
+            if host.has(.manager) { managers.append(index) }
+        }
+        hostsByLabel = byLabel
+        hostsByName = byName
+        hostsByNodeID = byNodeID
+        managerHosts = managers
+        etcdHosts = inventory.hosts(with: .etcd)
+        zkHosts = inventory.hosts(with: .zk)
+        etcdNames = etcdHosts.indices.map { "etcd\($0 + 1)" }
+        zkNames = zkHosts.indices.map { "zk\($0 + 1)" }
+        brokerNames = inventory.hosts(with: .broker).indices.map { "broker\($0 + 1)" }
+        zkConnect = zkNames.map { "\($0):2181" }.joined(separator: ",")
+        managerCount = managers.count
     }
 
     private var cluster: ClusterSettings { inventory.cluster }
@@ -63,13 +86,14 @@ struct Builder {
 
     // MARK: names every stage uses
 
-    private var etcdHosts: [Host] { inventory.hosts(with: .etcd) }
-    private var zkHosts: [Host] { inventory.hosts(with: .zk) }
-    private var etcdNames: [String] { etcdHosts.indices.map { "etcd\($0 + 1)" } }
-    private var zkNames: [String] { zkHosts.indices.map { "zk\($0 + 1)" } }
-    private var brokerNames: [String] { inventory.hosts(with: .broker).indices.map { "broker\($0 + 1)" } }
-    private var zkConnect: String { zkNames.map { "\($0):2181" }.joined(separator: ",") }
-    private var managerCount: Int { inventory.hosts(with: .manager).count }
+    // Computed once: every service of a large inventory refers to them.
+    private let etcdHosts: [Host]
+    private let zkHosts: [Host]
+    private let etcdNames: [String]
+    private let zkNames: [String]
+    private let brokerNames: [String]
+    private let zkConnect: String
+    private let managerCount: Int
 
     private func secret(_ content: SecretSpec.Content, key: String) -> SecretSpec {
         SecretSpec(key: key, name: "\(cluster.name)_\(key)", content: content)
@@ -404,10 +428,18 @@ struct Builder {
         PlannedService(stage: stage, component: component, service: service, eligibleHosts: eligible(service))
     }
 
-    /// Hosts whose nodes satisfy every constraint of `service`.
+    /// Hosts whose nodes satisfy every constraint of `service`, in inventory order.
     func eligible(_ service: Service) -> [Host] {
         let constraints = service.deploy.constraints.compactMap(PlacementConstraint.init(parsing:))
-        return inventory.hosts.filter { host in constraints.allSatisfy { $0.isSatisfied(by: host) } }
+        guard let first = constraints.first else { return inventory.hosts }
+        let candidates: [Int]
+        switch first {
+        case let .label(key, value): candidates = hostsByLabel["\(key)=\(value)"] ?? []
+        case .manager: candidates = managerHosts
+        case let .hostname(name): candidates = hostsByName[name].map { [$0] } ?? []
+        case let .nodeID(id): candidates = hostsByNodeID[id].map { [$0] } ?? []
+        }
+        return candidates.map { inventory.hosts[$0] }.filter { host in constraints.dropFirst().allSatisfy { $0.isSatisfied(by: host) } }
     }
 
     /// Memory settings that depend on the service's final limits.

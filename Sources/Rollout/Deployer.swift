@@ -110,7 +110,7 @@ public struct Deployer: Sendable {
     }
 
     /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
-    func converge(_ wanted: ServiceSpec, existing: SwarmService?) async throws -> RolloutEvent.ServiceChange {
+    public func converge(_ wanted: ServiceSpec, existing: SwarmService?) async throws -> RolloutEvent.ServiceChange {
         guard var current = existing else {
             _ = try await engine.createService(wanted)
             return .created
