@@ -46,10 +46,12 @@ public struct Deployer: Sendable {
                 continue
             }
             let started = ContinuousClock.now
+            // Failures before this point (a crash loop while an upstream was down) do not count.
+            let engineNow = EngineTime(try await engine.info().SystemTime ?? "")
             observer.report(.stageStarted(prepared.stage, stack: prepared.spec.name))
             let changes = try await apply(prepared, secrets: secrets, values: values)
             report.changes[prepared.stage] = changes
-            try await waitUntilHealthy(prepared, waker: waker, started: started)
+            try await waitUntilHealthy(prepared, waker: waker, started: started, failuresSince: engineNow)
             let elapsed = ContinuousClock.now - started
             report.healthyAfter[prepared.stage] = elapsed
             report.healthyAt[prepared.stage] = Date()
@@ -145,13 +147,13 @@ public struct Deployer: Sendable {
 
     // MARK: health
 
-    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant) async throws {
+    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant, failuresSince: EngineTime?) async throws {
         let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
         var stuckSince: [String: ContinuousClock.Instant] = [:]
         while true {
             let services = try await engine.services(filters: namespace, status: true)
             let tasks = try await engine.tasks(filters: namespace)
-            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks)
+            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: failuresSince)
             let now = ContinuousClock.now
             observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - started))
             if verdict.isHealthy { return }

@@ -38,22 +38,26 @@ public enum StageHealth {
     /// Failed tasks of the current spec that make a service count as failed.
     public static let failureLimit = 3
 
-    public static func evaluate(_ stack: StackSpec, services: [SwarmService], tasks: [SwarmTask]) -> StageVerdict {
+    /// - Parameter failuresSince: count failed tasks only from this Engine time on (the start
+    ///   of this deploy's stage), so earlier crash loops do not fail a stage that recovers.
+    public static func evaluate(_ stack: StackSpec, services: [SwarmService], tasks: [SwarmTask],
+                                failuresSince: EngineTime? = nil) -> StageVerdict {
         let byName = Dictionary(services.map { ($0.Spec.Name, $0) }, uniquingKeysWith: { first, _ in first })
         return StageVerdict(services: stack.services.map { spec in
             guard let service = byName[spec.Name] else {
                 return ServiceHealth(name: spec.Name, state: .waiting("not created yet"), running: 0, desired: 0)
             }
-            return evaluate(service, tasks: tasks.filter { $0.ServiceID == service.ID })
+            return evaluate(service, tasks: tasks.filter { $0.ServiceID == service.ID }, failuresSince: failuresSince)
         })
     }
 
-    public static func evaluate(_ service: SwarmService, tasks: [SwarmTask]) -> ServiceHealth {
+    public static func evaluate(_ service: SwarmService, tasks: [SwarmTask], failuresSince: EngineTime? = nil) -> ServiceHealth {
         let name = service.Spec.Name
         // Tasks made from the spec now in force (Swarm's own test for an out-of-date task).
         let current = tasks.filter { SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }
         let since = EngineTime(nanoseconds: 0)
         let failed = current.filter { ["failed", "rejected"].contains($0.Status.State) }
+            .filter { task in failuresSince.map { since in (EngineTime(task.Status.Timestamp ?? "") ?? since) >= since } ?? true }
             .sorted { (EngineTime($0.Status.Timestamp ?? "") ?? since) < (EngineTime($1.Status.Timestamp ?? "") ?? since) }
 
         switch service.UpdateStatus?.State {
@@ -88,6 +92,10 @@ public enum StageHealth {
             desired = max(wantsRunning.count, 1)
         }
 
+        // Running as desired is healthy, whatever failed before.
+        if desired > 0, running == desired, wantsRunning.count == desired, outdated == 0, service.UpdateStatus?.State != "updating" {
+            return ServiceHealth(name: name, state: .healthy, running: running, desired: desired)
+        }
         if failed.count >= failureLimit, let last = failed.last {
             return ServiceHealth(name: name, state: .failed("\(failed.count) tasks failed: \(describe(last))"), running: running, desired: desired)
         }
@@ -99,9 +107,6 @@ public enum StageHealth {
         }
         if service.UpdateStatus?.State == "updating" {
             return ServiceHealth(name: name, state: .waiting("updating, \(running)/\(desired) running"), running: running, desired: desired)
-        }
-        if desired > 0, running == desired, wantsRunning.count == desired, outdated == 0 {
-            return ServiceHealth(name: name, state: .healthy, running: running, desired: desired)
         }
         var reason = progress(wantsRunning, completed: running, of: desired)
         if outdated > 0 { reason += "; \(outdated) of the previous spec still running" }

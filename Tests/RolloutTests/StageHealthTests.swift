@@ -62,6 +62,15 @@ struct StageHealthTests {
         #expect(health.state == .failed("3 tasks failed: task: non-zero exit (1) (exit 1)"))
     }
 
+    @Test func failuresBeforeThisDeployDoNotCountAndRunningIsHealthyWhateverFailedBefore() throws {
+        let earlier = try (0..<3).map { try Self.task("a", "failed", desired: "shutdown", err: "task: non-zero exit (1)", exit: 1, at: 10 + $0) }
+        let since = try #require(EngineTime("2026-11-21T20:00:20Z"))
+        let recovering = StageHealth.evaluate(try Self.service("a"), tasks: earlier + [try Self.task("a", "starting")], failuresSince: since)
+        #expect(recovering.state == .waiting("0/1 running (1 starting)"), "failures before the deploy must not fail it, nor be reported as this deploy's")
+        let recovered = StageHealth.evaluate(try Self.service("a"), tasks: earlier + [try Self.task("a", "running")])
+        #expect(recovered.isHealthy)
+    }
+
     @Test func anUnschedulableTaskIsReportedAsSuch() throws {
         let health = StageHealth.evaluate(try Self.service("a"), tasks: [
             try Self.task("a", "pending", err: "no suitable node (scheduling constraints not satisfied on 5 nodes)"),

@@ -104,6 +104,8 @@ struct LabDeployTests {
             let secrets = try Self.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             let lab = try Lab.require()
+            // From nothing: the brokers are created failing (an update would be rolled back instead).
+            try Self.teardownAll()
             #expect(try Self.swarmstage(["label"]).status == 0)
             let failing = try String(contentsOfFile: lab.directory + "/failing-images/pulsar-broker.yml", encoding: .utf8)
             let reference = failing.split(separator: "\"").dropFirst().first.map(String.init) ?? ""

@@ -12,6 +12,8 @@ public struct EngineVersion: Codable, Sendable {
 public struct SystemInfo: Codable, Sendable {
     public var Name: String?
     public var ServerVersion: String?
+    /// The daemon's clock (RFC 3339): compare Engine timestamps with this, not with the local clock.
+    public var SystemTime: String?
     public var Swarm: SwarmInfo?
 }
 
