@@ -103,15 +103,7 @@ struct UnixSocketTransportTests {
         let path = server.socketPath
         // Close the listener but leave a socket file behind.
         server.stop()
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        let fd = try #require(FakeUnixServer.boundSocket(at: path))
         close(fd)
         defer { unlink(path) }
         let error = try await #require(throws: TransportError.self) {

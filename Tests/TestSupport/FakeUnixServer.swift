@@ -34,20 +34,30 @@ public final class FakeUnixServer: @unchecked Sendable {
     public init(respond: @escaping @Sendable (String) -> [Piece]) throws {
         socketPath = NSTemporaryDirectory() + "swarmstage-fake-\(UUID().uuidString.prefix(8)).sock"
         self.respond = respond
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard let listener = Self.boundSocket(at: socketPath), listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        self.listener = listener
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    /// A Unix stream socket bound to `path` (not listening), or nil.
+    public static func boundSocket(at path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(socketPath.utf8.prefix(raw.count - 1))
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        guard fd >= 0, bound == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     public var requests: [String] { lock.withLock { heads } }
