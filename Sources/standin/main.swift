@@ -9,6 +9,8 @@ import Glibc
 // As PID 1 in a container a process gets no default SIGTERM action: exit like the real services do.
 signal(SIGTERM) { _ in _exit(0) }
 signal(SIGINT) { _ in _exit(0) }
+// A client that hangs up mid-answer must not kill the server (writes then fail with EPIPE).
+signal(SIGPIPE, SIG_IGN)
 
 let arguments = CommandLine.arguments
 var name = String(arguments.first?.split(separator: "/").last ?? "standin")

@@ -91,7 +91,8 @@ public final class FakeUnixServer: @unchecked Sendable {
         lock.withLock { heads.append(head) }
         for piece in respond(head) {
             if lock.withLock({ stopped }) { return }
-            let written = piece.bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a client that hung up must not raise SIGPIPE in the test process.
+            let written = piece.bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0 { return }
             if piece.pauseMilliseconds > 0 { usleep(UInt32(piece.pauseMilliseconds) * 1000) }
         }
