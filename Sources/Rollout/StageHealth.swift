@@ -60,8 +60,12 @@ public enum StageHealth {
             .filter { task in failuresSince.map { since in (EngineTime(task.Status.Timestamp ?? "") ?? since) >= since } ?? true }
             .sorted { (EngineTime($0.Status.Timestamp ?? "") ?? since) < (EngineTime($1.Status.Timestamp ?? "") ?? since) }
 
+        // A paused or rolled-back update fails the stage when it began during this deploy;
+        // an older one (say, Swarm rolling back someone's broken change) is history.
         switch service.UpdateStatus?.State {
         case "paused", "rollback_started", "rollback_paused", "rollback_completed":
+            let began = EngineTime(service.UpdateStatus?.StartedAt ?? "")
+            if let failuresSince, let began, began < failuresSince { break }
             let message = service.UpdateStatus?.Message ?? ""
             return ServiceHealth(name: name, state: .failed("update \(service.UpdateStatus?.State ?? ""): \(message)"), running: 0, desired: 0)
         default:

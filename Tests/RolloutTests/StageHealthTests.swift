@@ -19,7 +19,9 @@ struct StageHealthTests {
             "Spec": ["Name": name, "TaskTemplate": try JSONSerialization.jsonObject(with: JSONEncoder().encode(template)), "Mode": mode],
         ]
         if let desired { object["ServiceStatus"] = ["RunningTasks": 0, "DesiredTasks": desired] }
-        if let update { object["UpdateStatus"] = ["State": update, "Message": "update rolled back due to failure"] }
+        if let update {
+            object["UpdateStatus"] = ["State": update, "Message": "update rolled back due to failure", "StartedAt": "2026-11-21T20:00:05Z"]
+        }
         return try JSONDecoder().decode(SwarmService.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
@@ -92,9 +94,14 @@ struct StageHealthTests {
         #expect(StageHealth.evaluate(job, tasks: [try Self.task("j", "complete", desired: "complete")]).isHealthy)
     }
 
-    @Test func aRolledBackUpdateFails() throws {
-        let health = StageHealth.evaluate(try Self.service("a", update: "rollback_completed"), tasks: [try Self.task("a", "running")])
+    @Test func aRolledBackUpdateFailsUnlessItIsOlderThanThisDeploy() throws {
+        let service = try Self.service("a", update: "rollback_completed")
+        let health = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")])
         #expect(health.state == .failed("update rollback_completed: update rolled back due to failure"))
+        let during = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")], failuresSince: EngineTime("2026-11-21T20:00:01Z"))
+        #expect(!during.isHealthy, "a rollback that began during this deploy fails the stage")
+        let older = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")], failuresSince: EngineTime("2026-11-21T20:00:30Z"))
+        #expect(older.isHealthy, "a rollback from before this deploy is history")
     }
 
     @Test func aStageIsHealthyOnlyWhenEveryServiceIs() throws {
