@@ -66,6 +66,9 @@ public enum StageHealth {
         case "paused", "rollback_started", "rollback_paused", "rollback_completed":
             let began = EngineTime(service.UpdateStatus?.StartedAt ?? "")
             if let failuresSince, let began, began < failuresSince { break }
+            // Without a deploy to judge (health), a finished rollback is history: the previous
+            // spec serves, and the tasks below say whether it serves well.
+            if failuresSince == nil, service.UpdateStatus?.State == "rollback_completed" { break }
             let message = service.UpdateStatus?.Message ?? ""
             return ServiceHealth(name: name, state: .failed("update \(service.UpdateStatus?.State ?? ""): \(message)"), running: 0, desired: 0)
         default:

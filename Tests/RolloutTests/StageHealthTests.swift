@@ -96,8 +96,10 @@ struct StageHealthTests {
 
     @Test func aRolledBackUpdateFailsUnlessItIsOlderThanThisDeploy() throws {
         let service = try Self.service("a", update: "rollback_completed")
-        let health = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")])
-        #expect(health.state == .failed("update rollback_completed: update rolled back due to failure"))
+        let stuck = StageHealth.evaluate(try Self.service("a", update: "rollback_paused"), tasks: [try Self.task("a", "running")])
+        #expect(stuck.state == .failed("update rollback_paused: update rolled back due to failure"))
+        let history = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")])
+        #expect(history.isHealthy, "a finished rollback whose tasks run is history for health")
         let during = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")], failuresSince: EngineTime("2026-11-21T20:00:01Z"))
         #expect(!during.isHealthy, "a rollback that began during this deploy fails the stage")
         let older = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")], failuresSince: EngineTime("2026-11-21T20:00:30Z"))
