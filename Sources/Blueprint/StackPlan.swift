@@ -32,7 +32,7 @@ public struct PlannedService: Sendable {
     public var service: Service
     /// Hosts whose nodes satisfy every placement constraint.
     public var eligibleHosts: [Host]
-    /// For services pinned to one host: the host's number within its role family.
+    /// One task that may run on exactly one host (etcd2, querynode3, broker1, ...).
     public var isSingleHost: Bool { service.deploy.mode != .global && eligibleHosts.count == 1 && service.deploy.replicas == 1 }
 }
 

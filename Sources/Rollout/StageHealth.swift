@@ -55,10 +55,10 @@ public enum StageHealth {
         let name = service.Spec.Name
         // Tasks made from the spec now in force (Swarm's own test for an out-of-date task).
         let current = tasks.filter { SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }
-        let since = EngineTime(nanoseconds: 0)
+        let reachedAt = { (task: SwarmTask) in EngineTime(task.Status.Timestamp ?? "") ?? EngineTime(nanoseconds: 0) }
         let failed = current.filter { ["failed", "rejected"].contains($0.Status.State) }
             .filter { task in failuresSince.map { since in (EngineTime(task.Status.Timestamp ?? "") ?? since) >= since } ?? true }
-            .sorted { (EngineTime($0.Status.Timestamp ?? "") ?? since) < (EngineTime($1.Status.Timestamp ?? "") ?? since) }
+            .sorted { reachedAt($0) < reachedAt($1) }
 
         // A paused or rolled-back update fails the stage when it began during this deploy;
         // an older one (say, Swarm rolling back someone's broken change) is history.
