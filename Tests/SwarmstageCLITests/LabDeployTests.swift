@@ -112,7 +112,8 @@ struct LabDeployTests {
             let result = try Self.deploy(["--image", "pulsar=\(reference)"], secrets: secrets)
             #expect(result.status == 2)
             #expect(result.errors.contains("error: stage pulsar is not healthy"), "\(result.errors)")
-            #expect(result.errors.contains("lab-pulsar_broker1: "), "\(result.errors)")
+            // Whichever broker reaches three failures first stops the stage.
+            #expect(result.errors.contains("lab-pulsar_broker1: ") || result.errors.contains("lab-pulsar_broker2: "), "\(result.errors)")
             #expect(result.errors.contains("tasks failed"), "\(result.errors)")
             #expect(result.errors.contains("failing on demand (STANDIN_FAIL=broker)"), "the broker's own log lines must be shown: \(result.errors)")
             #expect(result.errors.contains("later stages (milvus) were not touched"))
