@@ -67,7 +67,7 @@ let package = Package(
         // Rollout: plans and applies against the Engine: node labels, stages, health.
         .target(
             name: "Rollout",
-            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "Engine", "StackConvert"],
+            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "CurlTransport", "Engine", "StackConvert"],
             swiftSettings: strictSettings
         ),
         // StackConvert: stack files -> compose model (loader) -> Engine specs, with the docker CLI's semantics. Pure.
@@ -136,12 +136,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RolloutTests",
-            dependencies: ["Rollout", "Engine", "Inventory", "Blueprint", "TestSupport"],
+            dependencies: ["Rollout", "CurlTransport", "Engine", "Inventory", "Blueprint", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwarmstageCLITests",
-            dependencies: ["SwarmstageCLI", "Blueprint", "Inventory", "TestSupport"],
+            dependencies: ["SwarmstageCLI", "Blueprint", "Engine", "Inventory", "Rollout", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import Blueprint
+import CurlTransport
 import Engine
 import Foundation
 import Inventory
@@ -18,6 +19,9 @@ public struct Deployer: Sendable {
         public var pollInterval: Duration = .seconds(1)
         /// Lines of logs shown per failing service.
         public var logLines = 20
+        /// How long a lost Engine (a daemon restarting, a manager re-electing its leader)
+        /// may take to answer as a manager again before the deploy stops.
+        public var reconnectWindow: Duration = .seconds(180)
 
         public init() {}
     }
@@ -46,12 +50,25 @@ public struct Deployer: Sendable {
                 continue
             }
             let started = ContinuousClock.now
-            // Failures before this point (a crash loop while an upstream was down) do not count.
-            let engineNow = EngineTime(try await engine.info().SystemTime ?? "")
             observer.report(.stageStarted(prepared.stage, stack: prepared.spec.name))
-            let changes = try await apply(prepared, secrets: secrets, values: values)
+            var changes: [String: RolloutEvent.ServiceChange] = [:]
+            // Failures before this point (a crash loop while an upstream was down) do not count.
+            var engineNow: EngineTime?
+            var engineBack: EngineTime?
+            while true {
+                do {
+                    if engineNow == nil { engineNow = EngineTime(try await engine.info().SystemTime ?? "") ?? EngineTime(nanoseconds: 0) }
+                    // Applying is idempotent: after a lost Engine it starts again from what the Engine holds.
+                    try await apply(prepared, secrets: secrets, values: values, changes: &changes)
+                    try await waitUntilHealthy(prepared, waker: waker, started: started, failuresSince: engineNow,
+                                               engineBack: engineBack, changes: &changes)
+                    break
+                } catch where Self.isEngineOutage(error) {
+                    engineBack = try await reconnect(during: prepared.stage, after: error)
+                    await waker.start(engine)
+                }
+            }
             report.changes[prepared.stage] = changes
-            try await waitUntilHealthy(prepared, waker: waker, started: started, failuresSince: engineNow)
             let elapsed = ContinuousClock.now - started
             report.healthyAfter[prepared.stage] = elapsed
             report.healthyAt[prepared.stage] = Date()
@@ -63,7 +80,9 @@ public struct Deployer: Sendable {
 
     // MARK: apply
 
-    func apply(_ prepared: PreparedStage, secrets: [SecretSpec], values: SecretValues) async throws -> [String: RolloutEvent.ServiceChange] {
+    /// Applies one stage; `changes` collects what was done, also when an error cuts it short.
+    func apply(_ prepared: PreparedStage, secrets: [SecretSpec], values: SecretValues,
+               changes: inout [String: RolloutEvent.ServiceChange]) async throws {
         let stage = prepared.stage, spec = prepared.spec
         let namespace = Filters([("label", "\(StackLabels.namespace)=\(spec.name)")])
 
@@ -94,13 +113,15 @@ public struct Deployer: Sendable {
             observer.report(.objectCreated(stage, kind: "config", name: config.name))
         }
 
-        var changes: [String: RolloutEvent.ServiceChange] = [:]
         let existing = try await engine.services(filters: namespace)
         for desired in spec.services {
             let wanted = StackConverter.resolvingReferences(desired, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
             let change = try await converge(wanted, existing: existing.first { $0.Spec.Name == wanted.Name })
-            changes[wanted.Name] = change
-            observer.report(.service(stage, name: wanted.Name, change: change))
+            // A second pass after a reconnect finds unchanged what the first one did.
+            if change != .unchanged || changes[wanted.Name] == nil {
+                changes[wanted.Name] = change
+                observer.report(.service(stage, name: wanted.Name, change: change))
+            }
         }
         let desiredNames = Set(spec.services.map(\.Name))
         for stale in existing where !desiredNames.contains(stale.Spec.Name) {
@@ -108,7 +129,79 @@ public struct Deployer: Sendable {
             changes[stale.Spec.Name] = .removed
             observer.report(.service(stage, name: stale.Spec.Name, change: .removed))
         }
-        return changes
+    }
+
+    // MARK: a lost Engine
+
+    /// Errors that mean the Engine went away for a while (restarting, electing a leader),
+    /// not that it refused what was asked.
+    public static func isEngineOutage(_ error: any Error) -> Bool {
+        switch error {
+        case let transport as TransportError:
+            return [.socketMissing, .connectionRefused, .timedOut, .other].contains(transport.kind)
+        case let engine as EngineError:
+            guard engine.status >= 500 else { return false }
+            let message = engine.message.lowercased()
+            return engine.status == 503 || ["leader", "unavailable", "connection", "not a swarm manager", "shutting down"].contains { message.contains($0) }
+        default:
+            return false
+        }
+    }
+
+    /// A task whose healthcheck passed while its node could not reach a manager runs, but
+    /// Docker (seen with Engine 20.10 when the only manager restarted) never adds it to the
+    /// overlay's DNS, so nothing finds it by name and whatever depends on it never gets
+    /// healthy. After a lost Engine, these are the stage's services with a healthcheck that
+    /// have a task of their current spec that reached running before the Engine was back
+    /// (workers report such tasks, with the time they changed, as they reconnect).
+    public static func servicesHealthyDuringOutage(_ services: [SwarmService], tasks: [SwarmTask], before back: EngineTime) -> [SwarmService] {
+        services.filter { service in
+            guard let kind = service.Spec.TaskTemplate.ContainerSpec?.Healthcheck?.Test?.first, kind != "NONE" else { return false }
+            return tasks.contains { task in
+                task.ServiceID == service.ID && task.DesiredState == "running" && task.Status.State == "running"
+                    && SpecDiff.sameTaskSpec(task.Spec, service.Spec.TaskTemplate)
+                    && (EngineTime(task.Status.Timestamp ?? "") ?? back) < back
+            }
+        }
+    }
+
+    /// Replaces a service's tasks (ForceUpdate, as `docker service update --force`), so that they register again.
+    func restartTasks(of service: SwarmService) async throws {
+        var current = service
+        for attempt in 1...5 {
+            var spec = current.Spec
+            spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1
+            do {
+                try await engine.updateService(current.ID, version: current.Version, spec: spec)
+                return
+            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
+                current = try await engine.service(current.ID)
+            }
+        }
+    }
+
+    /// Waits until the Engine answers as a Swarm manager with a leader again; returns its clock then.
+    func reconnect(during stage: Stage, after error: any Error) async throws -> EngineTime {
+        let lost = ContinuousClock.now
+        observer.report(.engineLost(stage, reason: "\(error)"))
+        var lastError = error
+        while ContinuousClock.now - lost < options.reconnectWindow {
+            try await Task.sleep(for: .seconds(1))
+            do {
+                let info = try await engine.info()
+                guard info.Swarm?.ControlAvailable == true else {
+                    lastError = EngineRequirementError("the Engine answers but is not (yet) an active Swarm manager")
+                    continue
+                }
+                // Listing needs a Raft leader: the surest sign that the manager works again.
+                _ = try await engine.nodes()
+                observer.report(.engineBack(stage, after: ContinuousClock.now - lost))
+                return EngineTime(info.SystemTime ?? "") ?? EngineTime(nanoseconds: .max)
+            } catch where Self.isEngineOutage(error) {
+                lastError = error
+            }
+        }
+        throw EngineLost(stage: stage, window: options.reconnectWindow, lastError: "\(lastError)")
     }
 
     /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
@@ -126,8 +219,11 @@ public struct Deployer: Sendable {
         for attempt in 1...5 {
             let fields = SpecDiff.changedFields(desired: wanted, current: current.Spec)
             if fields.isEmpty { return .unchanged }
+            // The restart counter belongs to the cluster (`docker service update --force`): kept, as the docker CLI keeps it.
+            var update = wanted
+            update.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate
             do {
-                try await engine.updateService(current.ID, version: current.Version, spec: wanted)
+                try await engine.updateService(current.ID, version: current.Version, spec: update)
                 return .updated(fields: fields)
             } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
                 current = try await engine.service(current.ID)
@@ -147,12 +243,24 @@ public struct Deployer: Sendable {
 
     // MARK: health
 
-    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant, failuresSince: EngineTime?) async throws {
+    /// - Parameter engineBack: when the Engine answered again after an outage during this stage.
+    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant, failuresSince: EngineTime?,
+                          engineBack: EngineTime? = nil, changes: inout [String: RolloutEvent.ServiceChange]) async throws {
         let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
         var stuckSince: [String: ContinuousClock.Instant] = [:]
         while true {
             let services = try await engine.services(filters: namespace, status: true)
             let tasks = try await engine.tasks(filters: namespace)
+            if let engineBack {
+                let stale = Self.servicesHealthyDuringOutage(services, tasks: tasks, before: engineBack)
+                for service in stale {
+                    try await restartTasks(of: service)
+                    let change = RolloutEvent.ServiceChange.restarted(reason: "its tasks got healthy while the Engine was away; Swarm's DNS may lack them")
+                    changes[service.Spec.Name] = change
+                    observer.report(.service(prepared.stage, name: service.Spec.Name, change: change))
+                }
+                if !stale.isEmpty { continue }
+            }
             let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: failuresSince)
             let now = ContinuousClock.now
             observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - started))
@@ -168,21 +276,23 @@ public struct Deployer: Sendable {
             }
             if !failing.isEmpty {
                 throw StageFailure(stage: prepared.stage, summary: "stage \(prepared.stage.rawValue) is not healthy",
-                                   services: try await explain(failing, services: services))
+                                   services: try await explain(failing, services: services, tasks: tasks))
             }
             let timeout = options.stageTimeouts[prepared.stage] ?? options.stageTimeout
             if now - started >= timeout {
                 let waiting = verdict.services.filter { !$0.isHealthy }
                 throw StageFailure(stage: prepared.stage,
                                    summary: "stage \(prepared.stage.rawValue) did not become healthy within \(timeout)",
-                                   services: try await explain(waiting, services: services))
+                                   services: try await explain(waiting, services: services, tasks: tasks))
             }
             await waker.wait(upTo: options.pollInterval)
         }
     }
 
     /// Why each service is unhealthy, with the last lines of its logs.
-    func explain(_ unhealthy: [ServiceHealth], services: [SwarmService]) async throws -> [StageFailure.ServiceProblem] {
+    func explain(_ unhealthy: [ServiceHealth], services: [SwarmService], tasks: [SwarmTask]) async throws -> [StageFailure.ServiceProblem] {
+        // A node that went down is the reason, not only Swarm's "no suitable node".
+        let nodes = try? await engine.nodes()
         var problems: [StageFailure.ServiceProblem] = []
         for health in unhealthy {
             let reason: String
@@ -191,10 +301,14 @@ public struct Deployer: Sendable {
             case .healthy: reason = "healthy"
             }
             var lines: [String] = []
+            var why = reason
             if let service = services.first(where: { $0.Spec.Name == health.name }) {
                 lines = await lastLogLines(service.ID)
+                if let nodes, let outage = NodeOutage.explain(service, tasks: tasks.filter { $0.ServiceID == service.ID }, nodes: nodes) {
+                    why += "; \(outage)"
+                }
             }
-            problems.append(.init(service: health.name, reason: reason, logLines: lines))
+            problems.append(.init(service: health.name, reason: why, logLines: lines))
         }
         return problems
     }
@@ -228,6 +342,18 @@ public struct Deployer: Sendable {
                 // Still used by a task that is shutting down: the next deploy removes it.
             }
         }
+    }
+}
+
+/// The Engine went away during a stage and did not come back in time.
+public struct EngineLost: Error, Sendable, CustomStringConvertible {
+    public var stage: Stage
+    public var window: Duration
+    public var lastError: String
+
+    public var description: String {
+        "lost the Docker Engine during stage \(stage.number) \(stage.rawValue) and it did not answer as a Swarm manager within \(window) "
+            + "(last: \(lastError)); once it is back, run deploy again: it continues from where the cluster stands"
     }
 }
 

@@ -6,6 +6,8 @@ public enum RolloutEvent: Sendable {
         case created
         case updated(fields: [String])
         case recreated(reason: String)
+        /// Same spec, tasks replaced (ForceUpdate).
+        case restarted(reason: String)
         case unchanged
         case removed
     }
@@ -18,6 +20,12 @@ public enum RolloutEvent: Sendable {
     case stageSkipped(Stage, reason: String)
     case objectRemoved(Stage, kind: String, name: String)
     case stageRemoved(Stage, elapsed: Duration)
+    /// Teardown: tasks still stopping, per service.
+    case stopping(Stage, tasksLeft: [String: Int], elapsed: Duration)
+    /// The Engine stopped answering (a daemon restart); the deploy waits for it.
+    case engineLost(Stage, reason: String)
+    /// The Engine answers again; the stage is applied again from what it holds.
+    case engineBack(Stage, after: Duration)
 }
 
 /// Receives rollout events; called from the rollout's task, in order.

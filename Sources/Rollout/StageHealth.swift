@@ -17,12 +17,23 @@ public struct ServiceHealth: Sendable, Equatable {
     public var running: Int
     public var desired: Int
 
+    public init(name: String, state: State, running: Int, desired: Int) {
+        self.name = name
+        self.state = state
+        self.running = running
+        self.desired = desired
+    }
+
     public var isHealthy: Bool { state == .healthy }
 }
 
 /// A stage's health: healthy when every service is.
 public struct StageVerdict: Sendable, Equatable {
     public var services: [ServiceHealth]
+
+    public init(services: [ServiceHealth]) {
+        self.services = services
+    }
 
     public var isHealthy: Bool { services.allSatisfy(\.isHealthy) }
     public var failures: [ServiceHealth] { services.filter { if case .failed = $0.state { return true }; return false } }

@@ -21,13 +21,18 @@ public struct Teardown: Sendable {
         for (stage, stack) in stacks.sorted(by: { $0.0 > $1.0 }) {
             let started = ContinuousClock.now
             let namespace = Filters([("label", "\(StackLabels.namespace)=\(stack)")])
-            for service in try await engine.services(filters: namespace) {
+            let services = try await engine.services(filters: namespace)
+            for service in services {
                 try await ignoringMissing { try await engine.removeService(service.ID) }
                 observer.report(.service(stage, name: service.Spec.Name, change: .removed))
             }
             // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
             try await waitUntil("the tasks of \(stack) to stop") {
-                try await engine.tasks(filters: namespace).allSatisfy { StageHealth.terminalStates.contains($0.Status.State) }
+                let live = try await engine.tasks(filters: namespace).filter { !StageHealth.terminalStates.contains($0.Status.State) }
+                let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
+                let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
+                observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
+                return live.isEmpty
             }
             for config in try await engine.configs(filters: namespace) {
                 try await ignoringMissing { try await engine.removeConfig(config.ID) }

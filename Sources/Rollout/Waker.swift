@@ -9,8 +9,11 @@ final class Waker: @unchecked Sendable {
     private var waiter: CheckedContinuation<Void, Never>?
     private var reader: Task<Void, Never>?
 
-    /// Starts listening; without events (an old daemon, a broken stream) it still wakes on time.
+    /// Starts listening (again, after a lost Engine); without events (an old daemon,
+    /// a broken stream) it still wakes on time.
     func start(_ engine: EngineClient) async {
+        reader?.cancel()
+        reader = nil
         guard let events = try? await engine.events(filters: Filters([("type", "service"), ("type", "node"), ("type", "container")])) else { return }
         reader = Task { [weak self] in
             do {

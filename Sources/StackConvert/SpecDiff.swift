@@ -7,6 +7,10 @@ import Foundation
 public enum SpecDiff {
     /// Dotted paths of the fields that differ, e.g. `TaskTemplate.ContainerSpec.Image`.
     public static func changedFields(desired: ServiceSpec, current: ServiceSpec) -> [String] {
+        // ForceUpdate is the cluster's restart counter (`docker service update --force`), not
+        // part of what a stack file says: the docker CLI keeps the current one, and so do we.
+        var desired = desired
+        desired.TaskTemplate.ForceUpdate = current.TaskTemplate.ForceUpdate
         let a = normalized(json(desired)), b = normalized(json(current))
         var paths: [String] = []
         collect(a, b, path: "", into: &paths)

@@ -38,6 +38,15 @@ struct SpecDiffTests {
             == ["Mode.Replicated.Replicas", "TaskTemplate.ContainerSpec.Env", "TaskTemplate.ContainerSpec.Image"])
     }
 
+    @Test func theClustersRestartCounterIsNotAChange() {
+        var restarted = Self.base
+        restarted.TaskTemplate.ForceUpdate = 3
+        #expect(SpecDiff.changedFields(desired: Self.base, current: restarted).isEmpty, "`docker service update --force` is kept")
+        var changed = Self.base
+        changed.TaskTemplate.ContainerSpec?.Image = "img:2"
+        #expect(SpecDiff.changedFields(desired: changed, current: restarted) == ["TaskTemplate.ContainerSpec.Image"])
+    }
+
     @Test func modeKindsAndTaskSpecs() {
         var global = Self.base
         global.Mode = ServiceMode(Global: .init())

@@ -32,20 +32,24 @@ struct EngineCommandTests {
         return (process.terminationStatus, text)
     }
 
-    @Test func aWorkerSocketExitsFourAndSaysWhy() throws {
-        let lab = try Lab.require()
-        let (code, message) = try Self.runBinary(["label", "-H", "unix://\(lab.nodeSocket("lab-node2"))"])
-        #expect(code == 4)
-        #expect(message.contains("is a swarm worker, not a manager"))
+    @Test func aWorkerSocketExitsFourAndSaysWhy() async throws {
+        try await LabLock.sharing {
+            let lab = try Lab.require()
+            let (code, message) = try Self.runBinary(["label", "-H", "unix://\(lab.nodeSocket("lab-node2"))"])
+            #expect(code == 4)
+            #expect(message.contains("is a swarm worker, not a manager"))
+        }
     }
 
-    @Test func aSocketWithoutPermissionExitsFourAndSaysWhy() throws {
-        let lab = try Lab.require()
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (swift build --build-tests)")
-        // As "nobody": dockerd's socket is rw for root and its group only.
-        let (code, message) = try Self.runBinary(["label", "--dry-run", "-H", "unix://\(lab.managerSocket)"], asUser: 65534)
-        #expect(code == 4, "\(message)")
-        #expect(message.contains("permission denied on \(lab.managerSocket)"), "\(message)")
+    @Test func aSocketWithoutPermissionExitsFourAndSaysWhy() async throws {
+        try await LabLock.sharing {
+            let lab = try Lab.require()
+            #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (swift build --build-tests)")
+            // As "nobody": dockerd's socket is rw for root and its group only.
+            let (code, message) = try Self.runBinary(["label", "--dry-run", "-H", "unix://\(lab.managerSocket)"], asUser: 65534)
+            #expect(code == 4, "\(message)")
+            #expect(message.contains("permission denied on \(lab.managerSocket)"), "\(message)")
+        }
     }
 
     @Test func aMissingSocketExitsFour() throws {

@@ -1,36 +1,95 @@
-/// Tests in different suites run in parallel; those that change the lab's shared
-/// state (node labels, deployed stacks) take this lock so they do not see each other's changes.
+/// Tests in different suites run in parallel. Three ways to hold the lab:
+/// - `sharing`: only reads the Engine or makes throwaway services of its own;
+/// - `run`: changes the lab's shared state (node labels, deployed stacks): one at a time,
+///   beside the sharing tests;
+/// - `outage`: stops daemons (a restart, a node down): nothing else runs meanwhile.
 public actor LabLock {
     public static let shared = LabLock()
 
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var stateHeld = false
+    private var stateWaiters: [CheckedContinuation<Void, Never>] = []
+    private var users = 0
+    private var outageHeld = false
+    private var outageWaiting = 0
+    private var userWaiters: [CheckedContinuation<Void, Never>] = []
+    private var outageWaiters: [CheckedContinuation<Void, Never>] = []
 
+    /// For a test that changes shared state (stacks, labels).
     public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-        await shared.acquire()
+        try await holding({ await $0.acquireState(); await $0.acquireUse() }, { await $0.releaseUse(); await $0.releaseState() }, body)
+    }
+
+    /// For a test that needs the daemons up but changes nothing shared.
+    public static func sharing<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        try await holding({ await $0.acquireUse() }, { await $0.releaseUse() }, body)
+    }
+
+    /// For a test that stops or restarts daemons.
+    public static func outage<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        try await holding({ await $0.acquireState(); await $0.acquireOutage() }, { await $0.releaseOutage(); await $0.releaseState() }, body)
+    }
+
+    private static func holding<T: Sendable>(_ acquire: (LabLock) async -> Void, _ release: (LabLock) async -> Void,
+                                             _ body: @Sendable () async throws -> T) async rethrows -> T {
+        await acquire(shared)
         do {
             let value = try await body()
-            await shared.release()
+            await release(shared)
             return value
         } catch {
-            await shared.release()
+            await release(shared)
             throw error
         }
     }
 
-    private func acquire() async {
-        if !held {
-            held = true
+    private func acquireState() async {
+        if !stateHeld {
+            stateHeld = true
             return
         }
-        await withCheckedContinuation { waiters.append($0) }
+        await withCheckedContinuation { stateWaiters.append($0) }
     }
 
-    private func release() {
-        if waiters.isEmpty {
-            held = false
+    private func releaseState() {
+        if stateWaiters.isEmpty {
+            stateHeld = false
         } else {
-            waiters.removeFirst().resume()
+            stateWaiters.removeFirst().resume()
         }
+    }
+
+    private func acquireUse() async {
+        // A waiting outage goes first, so that it is not starved by a stream of readers.
+        if !outageHeld && outageWaiting == 0 {
+            users += 1
+            return
+        }
+        await withCheckedContinuation { userWaiters.append($0) }
+    }
+
+    private func releaseUse() {
+        users -= 1
+        if users == 0, !outageWaiters.isEmpty {
+            outageWaiting -= 1
+            outageHeld = true
+            outageWaiters.removeFirst().resume()
+        }
+    }
+
+    private func acquireOutage() async {
+        if users == 0 && !outageHeld {
+            outageHeld = true
+            return
+        }
+        outageWaiting += 1
+        await withCheckedContinuation { outageWaiters.append($0) }
+    }
+
+    private func releaseOutage() {
+        outageHeld = false
+        let waiting = userWaiters
+        userWaiters = []
+        users += waiting.count
+        for waiter in waiting { waiter.resume() }
     }
 }

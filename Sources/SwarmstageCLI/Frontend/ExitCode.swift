@@ -44,6 +44,8 @@ struct Failure: Error {
             return Failure(message: "error: \(conversion.description)", code: .usage)
         case let host as DockerHostError:
             return Failure(message: "error: \(host.description)", code: .usage)
+        case let lost as EngineLost:
+            return Failure(message: "error: \(lost.description)", code: .engine)
         case let transport as TransportError:
             return Failure(message: "error: \(transport.description)", code: .engine)
         case let requirement as EngineRequirementError:

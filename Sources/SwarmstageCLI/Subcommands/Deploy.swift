@@ -13,7 +13,9 @@ struct Deploy: AsyncParsableCommand {
         is applied (networks, secrets, configs, services) and must become healthy (every task of the \
         current spec running, healthchecks passed; jobs completed) before the next one starts. A stage \
         that fails or times out stops the deploy with the reasons and the last log lines (exit 2); later \
-        stages are not touched, and running deploy again continues from where it stands. An unchanged \
+        stages are not touched, and running deploy again continues from where it stands. If the Engine \
+        goes away during a stage (a daemon restart), deploy waits up to 180 s for it to answer as a \
+        manager again and applies the stage again from what it holds; otherwise it stops with exit 4. An unchanged \
         deploy writes nothing. MinIO credentials come from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD or \
         --secrets-file.
         """
@@ -37,8 +39,7 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Show what would be created, updated (which fields) or left unchanged, and write nothing.")
     var plan = false
 
-    @Flag(help: "Print progress as JSON lines (one event per line) instead of text.")
-    var json = false
+    @OptionGroup var progress: ProgressOptions
 
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
@@ -65,7 +66,7 @@ struct Deploy: AsyncParsableCommand {
         var options = Deployer.Options()
         options.stageTimeout = timeouts.default
         options.stageTimeouts = timeouts.perStage
-        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter(json: json))
+        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter(style: progress.style))
         let report = try await deployer.deploy(prepared, secrets: blueprint.secrets, values: values, stagesToApply: selected)
         let changed = report.writes, writes = engine.writes.value
         Console.out(changed == 0 && writes == 0

@@ -17,6 +17,7 @@ struct TeardownCommand: AsyncParsableCommand {
     @OptionGroup var inventoryOptions: InventoryOptions
     @OptionGroup var engineOptions: EngineOptions
     @OptionGroup var stages: StageSelection
+    @OptionGroup var progress: ProgressOptions
 
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
@@ -25,7 +26,7 @@ struct TeardownCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let selected = stages.selected
         let stacks = Stage.allCases.filter { selected.contains($0) }.map { ($0, inventory.cluster.stackName(for: $0)) }
-        try await Rollout.Teardown(engine: engine, observer: ProgressPrinter()).remove(stacks)
+        try await Rollout.Teardown(engine: engine, observer: ProgressPrinter(style: progress.style)).remove(stacks)
         Console.out("removed: \(stacks.map(\.1).reversed().joined(separator: ", ")); data on the hosts is kept")
     }
 }

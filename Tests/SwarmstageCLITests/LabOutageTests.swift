@@ -1,0 +1,116 @@
+import Blueprint
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// Daemons that go away in the middle of a stage: the manager's dockerd restarting,
+/// a worker losing power. Each test gives the lab back with every node ready.
+@Suite("Outages during a deploy on the lab", .enabled(if: Lab.enabled), .serialized)
+struct LabOutageTests {
+    typealias Deploy = LabDeployTests
+
+    static func labScript(_ arguments: [String]) throws {
+        let result = try Programs.runSpawned("/bin/bash", [RepositoryPaths.path("scripts/lab")] + arguments)
+        #expect(result.status == 0, "scripts/lab \(arguments.joined(separator: " ")): \(result.errors)")
+    }
+
+    /// `deploy --only storage` from nothing, in the background.
+    static func startStorageDeploy(secrets: String, extra: [String] = []) throws -> BackgroundProgram {
+        let lab = try Lab.require()
+        return try BackgroundProgram(Programs.swarmstage, [
+            "deploy", "-i", Deploy.inventory, "-H", "unix://\(lab.managerSocket)", "--images", lab.directory + "/images.yml",
+            "--secrets-file", secrets, "--only", "storage", "--progress", "plain",
+        ] + extra)
+    }
+
+    /// Until every node of the lab reports ready to the manager again.
+    static func waitForEveryNodeReady(timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            do {
+                let nodes = try await Deploy.engine().nodes()
+                if nodes.allSatisfy({ $0.Status?.State == "ready" }) { return }
+                last = nodes.map { "\($0.hostname)=\($0.Status?.State ?? "?")" }.joined(separator: " ")
+            } catch {
+                last = "\(error)"
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        Issue.record("the lab's nodes did not all become ready again: \(last)")
+    }
+
+    /// Until each service has a container started on its worker (task `starting` or `running`).
+    static func waitUntilStarted(_ services: [String], timeout: Duration = .seconds(60)) async throws {
+        let engine = try await Deploy.engine()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let byID = Dictionary(try await engine.services().map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
+            let started = Set(try await engine.tasks().filter { ["starting", "running"].contains($0.Status.State) }.compactMap { byID[$0.ServiceID] })
+            if services.allSatisfy(started.contains) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("\(services) did not start within \(timeout)")
+    }
+
+    @Test func aManagerDaemonRestartedMidStageIsWaitedForAndTheDeployFinishes() async throws {
+        try await LabLock.outage {
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            try Deploy.teardownAll()
+
+            let deploy = try Self.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
+            // Services created, the gate waiting: now the daemon the deploy talks to goes away,
+            // for long enough that the workers' MinIO tasks pass their first healthcheck (10 s)
+            // while no manager hears of it.
+            let waiting = try await deploy.waitForOutput(containing: "services healthy", timeout: .seconds(60))
+            #expect(waiting, "\(deploy.output)\n\(deploy.errors)")
+            try await Self.waitUntilStarted(["lab-storage_minio1", "lab-storage_minio2", "lab-storage_minio3", "lab-storage_minio4"])
+            try Self.labScript(["stop-node", "lab-manager"])
+            try await Task.sleep(for: .seconds(20))
+            try Self.labScript(["start-node", "lab-manager"])
+
+            let result = try await deploy.finish(timeout: .seconds(400))
+            #expect(result.status == 0, "\(result.output.suffix(3000))\n\(result.errors)")
+            #expect(result.output.contains("stage 1 storage: lost the Docker Engine"), "\(result.output.suffix(3000))")
+            #expect(result.output.contains("the Engine answers again after"), "\(result.output.suffix(3000))")
+            #expect(result.output.contains("stage 1 storage: healthy after"), "\(result.output.suffix(3000))")
+            // Those tasks are missing from Swarm's DNS (the MinIO balancer cannot find them) until replaced.
+            #expect(result.output.contains(": restart (its tasks got healthy while the Engine was away"),
+                    "\(result.output.suffix(3000))")
+            try await Self.waitForEveryNodeReady()
+
+            // What the first pass created is found again, not made twice.
+            let engine = try await Deploy.engine()
+            let services = try await engine.services(filters: Filters([("label", "com.docker.stack.namespace=lab-storage")]))
+            #expect(Set(services.map(\.Spec.Name)).count == services.count)
+            let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(Deploy.inventory))
+            #expect(services.count == blueprint.stacks.first { $0.stackName == "lab-storage" }?.services.count)
+        }
+    }
+
+    @Test func aWorkerLostMidStageIsNamedAsTheReason() async throws {
+        try await LabLock.outage {
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            try Deploy.teardownAll()
+
+            let deploy = try Self.startStorageDeploy(secrets: secrets, extra: ["--timeout", "240"])
+            let started = try await deploy.waitForOutput(containing: "stage 1 storage: applying stack", timeout: .seconds(60))
+            #expect(started, "\(deploy.output)\n\(deploy.errors)")
+            // lab-node4 is the only node with minio4's label: a power loss there strands it.
+            try Self.labScript(["kill-node", "lab-node4"])
+            let result = try await deploy.finish(timeout: .seconds(400))
+            try Self.labScript(["start-node", "lab-node4"])
+            try await Self.waitForEveryNodeReady()
+
+            #expect(result.status == 2, "\(result.output.suffix(2000))\n\(result.errors)")
+            let minio4 = result.errors.split(separator: "\n").first { $0.contains("lab-storage_minio4:") } ?? ""
+            #expect(minio4.contains("lab-node4 (down"), "\(result.errors)")
+            #expect(result.errors.contains("later stages (pulsar, milvus) were not touched"), "\(result.errors)")
+        }
+    }
+}
