@@ -72,9 +72,13 @@ struct LabDeployTests {
 
             // Second deploy: no write at all, every service at the same version.
             let versions = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.ID, $0.Version.Index) })
-            let second = try Self.deploy(secrets: secrets)
+            // The second time with the terminal display: a block per stage, redrawn, and 0 writes.
+            let second = try Self.deploy(["--progress", "live"], secrets: secrets)
             #expect(second.status == 0)
             #expect(second.output.contains("nothing changed (0 Engine writes)"), "\(second.output.suffix(2000))")
+            #expect(second.output.contains("\u{1B}[J"), "the live block is cleared and redrawn")
+            #expect(second.output.contains("[ok] lab-storage_etcd1 "), "\(second.output.suffix(2000))")
+            #expect(second.output.contains("stage 3 milvus: healthy after"), "\(second.output.suffix(2000))")
             let after = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.ID, $0.Version.Index) })
             #expect(after == versions)
 

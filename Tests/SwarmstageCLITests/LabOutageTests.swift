@@ -77,9 +77,12 @@ struct LabOutageTests {
             #expect(result.output.contains("stage 1 storage: lost the Docker Engine"), "\(result.output.suffix(3000))")
             #expect(result.output.contains("the Engine answers again after"), "\(result.output.suffix(3000))")
             #expect(result.output.contains("stage 1 storage: healthy after"), "\(result.output.suffix(3000))")
-            // Those tasks are missing from Swarm's DNS (the MinIO balancer cannot find them) until replaced.
-            #expect(result.output.contains(": restart (its tasks got healthy while the Engine was away"),
-                    "\(result.output.suffix(3000))")
+            // Whether a worker's task got healthy before the Engine was back depends on when the
+            // workers reconnect; when one did, it was replaced (unit-tested in NodeOutageTests),
+            // and only services with a healthcheck are ever replaced.
+            for line in result.output.split(separator: "\n") where line.contains(": restart (") {
+                #expect(!line.contains("_etcd"), "etcd members have no healthcheck: \(line)")
+            }
             try await Self.waitForEveryNodeReady()
 
             // What the first pass created is found again, not made twice.
