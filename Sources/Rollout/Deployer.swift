@@ -1,5 +1,4 @@
 import Blueprint
-import CurlTransport
 import Engine
 import Foundation
 import Inventory
@@ -63,8 +62,9 @@ public struct Deployer: Sendable {
                     try await waitUntilHealthy(prepared, waker: waker, started: started, failuresSince: engineNow,
                                                engineBack: engineBack, changes: &changes)
                     break
-                } catch where Self.isEngineOutage(error) {
-                    engineBack = try await reconnect(during: prepared.stage, after: error)
+                } catch where EngineOutage.isOutage(error) {
+                    engineBack = try await EngineOutage(engine: engine, observer: observer, window: options.reconnectWindow, operation: "deploy")
+                        .waitForEngine(during: prepared.stage, after: error)
                     await waker.start(engine)
                 }
             }
@@ -133,21 +133,6 @@ public struct Deployer: Sendable {
 
     // MARK: a lost Engine
 
-    /// Errors that mean the Engine went away for a while (restarting, electing a leader),
-    /// not that it refused what was asked.
-    public static func isEngineOutage(_ error: any Error) -> Bool {
-        switch error {
-        case let transport as TransportError:
-            return [.socketMissing, .connectionRefused, .timedOut, .other].contains(transport.kind)
-        case let engine as EngineError:
-            guard engine.status >= 500 else { return false }
-            let message = engine.message.lowercased()
-            return engine.status == 503 || ["leader", "unavailable", "connection", "not a swarm manager", "shutting down"].contains { message.contains($0) }
-        default:
-            return false
-        }
-    }
-
     /// A task whose healthcheck passed while its node could not reach a manager runs, but
     /// Docker (seen with Engine 20.10 when the only manager restarted) never adds it to the
     /// overlay's DNS, so nothing finds it by name and whatever depends on it never gets
@@ -178,30 +163,6 @@ public struct Deployer: Sendable {
                 current = try await engine.service(current.ID)
             }
         }
-    }
-
-    /// Waits until the Engine answers as a Swarm manager with a leader again; returns its clock then.
-    func reconnect(during stage: Stage, after error: any Error) async throws -> EngineTime {
-        let lost = ContinuousClock.now
-        observer.report(.engineLost(stage, reason: "\(error)"))
-        var lastError = error
-        while ContinuousClock.now - lost < options.reconnectWindow {
-            try await Task.sleep(for: .seconds(1))
-            do {
-                let info = try await engine.info()
-                guard info.Swarm?.ControlAvailable == true else {
-                    lastError = EngineRequirementError("the Engine answers but is not (yet) an active Swarm manager")
-                    continue
-                }
-                // Listing needs a Raft leader: the surest sign that the manager works again.
-                _ = try await engine.nodes()
-                observer.report(.engineBack(stage, after: ContinuousClock.now - lost))
-                return EngineTime(info.SystemTime ?? "") ?? EngineTime(nanoseconds: .max)
-            } catch where Self.isEngineOutage(error) {
-                lastError = error
-            }
-        }
-        throw EngineLost(stage: stage, window: options.reconnectWindow, lastError: "\(lastError)")
     }
 
     /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
@@ -342,18 +303,6 @@ public struct Deployer: Sendable {
                 // Still used by a task that is shutting down: the next deploy removes it.
             }
         }
-    }
-}
-
-/// The Engine went away during a stage and did not come back in time.
-public struct EngineLost: Error, Sendable, CustomStringConvertible {
-    public var stage: Stage
-    public var window: Duration
-    public var lastError: String
-
-    public var description: String {
-        "lost the Docker Engine during stage \(stage.number) \(stage.rawValue) and it did not answer as a Swarm manager within \(window) "
-            + "(last: \(lastError)); once it is back, run deploy again: it continues from where the cluster stands"
     }
 }
 

@@ -10,6 +10,9 @@ public struct Teardown: Sendable {
     public let observer: any RolloutObserver
     public var timeout: Duration
 
+    /// How long a lost Engine (a dockerd restart) may take to answer again.
+    public var reconnectWindow: Duration = .seconds(180)
+
     public init(engine: EngineClient, observer: any RolloutObserver = SilentObserver(), timeout: Duration = .seconds(300)) {
         self.engine = engine
         self.observer = observer
@@ -20,44 +23,57 @@ public struct Teardown: Sendable {
     public func remove(_ stacks: [(Stage, String)]) async throws {
         for (stage, stack) in stacks.sorted(by: { $0.0 > $1.0 }) {
             let started = ContinuousClock.now
-            let namespace = Filters([("label", "\(StackLabels.namespace)=\(stack)")])
-            let services = try await engine.services(filters: namespace)
-            for service in services {
-                try await ignoringMissing { try await engine.removeService(service.ID) }
-                observer.report(.service(stage, name: service.Spec.Name, change: .removed))
-            }
-            // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
-            try await waitUntil("the tasks of \(stack) to stop") {
-                let live = try await engine.tasks(filters: namespace).filter { !StageHealth.terminalStates.contains($0.Status.State) }
-                let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
-                let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
-                observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
-                return live.isEmpty
-            }
-            for config in try await engine.configs(filters: namespace) {
-                try await ignoringMissing { try await engine.removeConfig(config.ID) }
-                observer.report(.objectRemoved(stage, kind: "config", name: config.Spec.Name))
-            }
-            for secret in try await engine.secrets(filters: namespace) {
-                try await ignoringMissing { try await engine.removeSecret(secret.ID) }
-                observer.report(.objectRemoved(stage, kind: "secret", name: secret.Spec.Name))
-            }
-            // A network goes once no container is attached; containers stop after their tasks are gone.
-            for network in try await engine.networks(filters: namespace) {
-                try await waitUntil("network \(network.Name) is free") {
-                    do {
-                        try await engine.removeNetwork(network.Id)
-                        return true
-                    } catch let error as EngineError where error.isNotFound {
-                        return true
-                    } catch let error as EngineError where error.status == 403 || error.status == 409 || error.message.contains("in use") {
-                        return false
-                    }
+            while true {
+                do {
+                    // Every step ignores what is gone already: after a lost Engine the stage starts over.
+                    try await remove(stage, stack: stack, started: started)
+                    break
+                } catch where EngineOutage.isOutage(error) {
+                    _ = try await EngineOutage(engine: engine, observer: observer, window: reconnectWindow, operation: "teardown")
+                        .waitForEngine(during: stage, after: error)
                 }
-                observer.report(.objectRemoved(stage, kind: "network", name: network.Name))
             }
-            observer.report(.stageRemoved(stage, elapsed: ContinuousClock.now - started))
         }
+    }
+
+    func remove(_ stage: Stage, stack: String, started: ContinuousClock.Instant) async throws {
+        let namespace = Filters([("label", "\(StackLabels.namespace)=\(stack)")])
+        let services = try await engine.services(filters: namespace)
+        for service in services {
+            try await ignoringMissing { try await engine.removeService(service.ID) }
+            observer.report(.service(stage, name: service.Spec.Name, change: .removed))
+        }
+        // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
+        try await waitUntil("the tasks of \(stack) to stop") {
+            let live = try await engine.tasks(filters: namespace).filter { !StageHealth.terminalStates.contains($0.Status.State) }
+            let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
+            let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
+            observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
+            return live.isEmpty
+        }
+        for config in try await engine.configs(filters: namespace) {
+            try await ignoringMissing { try await engine.removeConfig(config.ID) }
+            observer.report(.objectRemoved(stage, kind: "config", name: config.Spec.Name))
+        }
+        for secret in try await engine.secrets(filters: namespace) {
+            try await ignoringMissing { try await engine.removeSecret(secret.ID) }
+            observer.report(.objectRemoved(stage, kind: "secret", name: secret.Spec.Name))
+        }
+        // A network goes once no container is attached; containers stop after their tasks are gone.
+        for network in try await engine.networks(filters: namespace) {
+            try await waitUntil("network \(network.Name) is free") {
+                do {
+                    try await engine.removeNetwork(network.Id)
+                    return true
+                } catch let error as EngineError where error.isNotFound {
+                    return true
+                } catch let error as EngineError where error.status == 403 || error.status == 409 || error.message.contains("in use") {
+                    return false
+                }
+            }
+            observer.report(.objectRemoved(stage, kind: "network", name: network.Name))
+        }
+        observer.report(.stageRemoved(stage, elapsed: ContinuousClock.now - started))
     }
 
     func ignoringMissing(_ body: () async throws -> Void) async throws {

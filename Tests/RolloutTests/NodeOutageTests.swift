@@ -94,15 +94,15 @@ struct NodeOutageTests {
 
     @Test func onlyLostTransportsAndASwarmWithoutLeaderAreOutages() {
         let refused = TransportError(kind: .connectionRefused, socketPath: "/run/docker.sock", detail: "")
-        #expect(Deployer.isEngineOutage(refused))
-        #expect(Deployer.isEngineOutage(TransportError(kind: .socketMissing, socketPath: "/run/docker.sock", detail: "")))
-        #expect(!Deployer.isEngineOutage(TransportError(kind: .permissionDenied, socketPath: "/run/docker.sock", detail: "")))
-        #expect(!Deployer.isEngineOutage(TransportError(kind: .cancelled, socketPath: "/run/docker.sock", detail: "")))
-        #expect(Deployer.isEngineOutage(EngineError(method: "GET", path: "/services", status: 500,
+        #expect(EngineOutage.isOutage(refused))
+        #expect(EngineOutage.isOutage(TransportError(kind: .socketMissing, socketPath: "/run/docker.sock", detail: "")))
+        #expect(!EngineOutage.isOutage(TransportError(kind: .permissionDenied, socketPath: "/run/docker.sock", detail: "")))
+        #expect(!EngineOutage.isOutage(TransportError(kind: .cancelled, socketPath: "/run/docker.sock", detail: "")))
+        #expect(EngineOutage.isOutage(EngineError(method: "GET", path: "/services", status: 500,
                                                     message: "rpc error: code = Unknown desc = The swarm does not have a leader")))
-        #expect(Deployer.isEngineOutage(EngineError(method: "GET", path: "/nodes", status: 503, message: "This node is not a swarm manager.")))
-        #expect(!Deployer.isEngineOutage(EngineError(method: "POST", path: "/services/create", status: 400, message: "invalid mount config")))
-        #expect(!Deployer.isEngineOutage(EngineError(method: "POST", path: "/services/x/update", status: 500,
+        #expect(EngineOutage.isOutage(EngineError(method: "GET", path: "/nodes", status: 503, message: "This node is not a swarm manager.")))
+        #expect(!EngineOutage.isOutage(EngineError(method: "POST", path: "/services/create", status: 400, message: "invalid mount config")))
+        #expect(!EngineOutage.isOutage(EngineError(method: "POST", path: "/services/x/update", status: 500,
                                                      message: "rpc error: code = Unknown desc = update out of sequence")))
     }
 }

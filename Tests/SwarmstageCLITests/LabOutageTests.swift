@@ -94,6 +94,34 @@ struct LabOutageTests {
         }
     }
 
+    @Test func aTeardownWaitsForARestartedManagerAndFinishes() async throws {
+        try await LabLock.outage {
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            let deployed = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            #expect(deployed.status == 0, "\(deployed.errors)")
+
+            let lab = try Lab.require()
+            let teardown = try BackgroundProgram(Programs.swarmstage, ["teardown", "-i", Deploy.inventory, "-H", "unix://\(lab.managerSocket)",
+                                                                       "--only", "storage", "--progress", "plain"])
+            // Services removed, their tasks stopping: now the manager's daemon restarts.
+            let removing = try await teardown.waitForOutput(containing: ": remove", timeout: .seconds(60))
+            #expect(removing, "\(teardown.output)\n\(teardown.errors)")
+            try Self.labScript(["stop-node", "lab-manager"])
+            try await Task.sleep(for: .seconds(5))
+            try Self.labScript(["start-node", "lab-manager"])
+
+            let result = try await teardown.finish(timeout: .seconds(400))
+            #expect(result.status == 0, "\(result.output.suffix(3000))\n\(result.errors)")
+            #expect(result.output.contains("stage 1 storage: lost the Docker Engine"), "\(result.output.suffix(3000))")
+            #expect(result.output.contains("stage 1 storage: removed in"), "\(result.output.suffix(3000))")
+            try await Self.waitForEveryNodeReady()
+            let left = try await Deploy.objects(try await Deploy.engine(), stack: "lab-storage")
+            #expect(left.services == 0 && left.configs == 0 && left.secrets == 0 && left.networks == 0, "\(left)")
+        }
+    }
+
     @Test func aWorkerLostMidStageIsNamedAsTheReason() async throws {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()

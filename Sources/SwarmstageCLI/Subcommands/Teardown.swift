@@ -10,7 +10,8 @@ struct TeardownCommand: AsyncParsableCommand {
         abstract: "Remove the stages in reverse order (Milvus, then Pulsar, then etcd and MinIO).",
         discussion: """
         For each stage: its services, then, once their tasks are gone, its configs, secrets and networks. \
-        Data under the hosts' data root is kept.
+        Data under the hosts' data root is kept. If the Engine goes away meanwhile (a daemon restart), \
+        teardown waits up to 180 s for it and carries on; otherwise it stops with exit 4.
         """
     )
 
