@@ -152,22 +152,16 @@ public struct Deployer: Sendable {
 
     /// Replaces a service's tasks (ForceUpdate, as `docker service update --force`), so that they register again.
     func restartTasks(of service: SwarmService) async throws {
-        var current = service
-        for attempt in 1...5 {
+        _ = try await update(service) { current in
             var spec = current.Spec
             spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1
-            do {
-                try await engine.updateService(current.ID, version: current.Version, spec: spec)
-                return
-            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
-                current = try await engine.service(current.ID)
-            }
+            return spec
         }
     }
 
     /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
     public func converge(_ wanted: ServiceSpec, existing: SwarmService?) async throws -> RolloutEvent.ServiceChange {
-        guard var current = existing else {
+        guard let current = existing else {
             _ = try await engine.createService(wanted)
             return .created
         }
@@ -177,20 +171,33 @@ public struct Deployer: Sendable {
             _ = try await engine.createService(wanted)
             return .recreated(reason: "mode \(SpecDiff.modeKind(current.Spec)) -> \(SpecDiff.modeKind(wanted))")
         }
-        for attempt in 1...5 {
-            let fields = SpecDiff.changedFields(desired: wanted, current: current.Spec)
-            if fields.isEmpty { return .unchanged }
+        var fields: [String] = []
+        let wrote = try await update(current) { service in
+            fields = SpecDiff.changedFields(desired: wanted, current: service.Spec)
+            guard !fields.isEmpty else { return nil }
             // The restart counter belongs to the cluster (`docker service update --force`): kept, as the docker CLI keeps it.
-            var update = wanted
-            update.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate
+            var spec = wanted
+            spec.TaskTemplate.ForceUpdate = service.Spec.TaskTemplate.ForceUpdate
+            return spec
+        }
+        return wrote ? .updated(fields: fields) : .unchanged
+    }
+
+    /// Writes what `change` makes of the service's spec (nil: nothing to write), reading the
+    /// service again when Swarm answers "update out of sequence" (task state changes bump
+    /// its version too). Returns whether it wrote.
+    func update(_ service: SwarmService, _ change: (SwarmService) -> ServiceSpec?) async throws -> Bool {
+        var current = service
+        for attempt in 1...5 {
+            guard let spec = change(current) else { return false }
             do {
-                try await engine.updateService(current.ID, version: current.Version, spec: update)
-                return .updated(fields: fields)
+                try await engine.updateService(current.ID, version: current.Version, spec: spec)
+                return true
             } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
                 current = try await engine.service(current.ID)
             }
         }
-        return .unchanged
+        return false
     }
 
     func waitUntilGone(serviceID: String) async throws {

@@ -44,9 +44,9 @@ public struct Teardown: Sendable {
             observer.report(.service(stage, name: service.Spec.Name, change: .removed))
         }
         // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
+        let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
         try await waitUntil("the tasks of \(stack) to stop") {
             let live = try await engine.tasks(filters: namespace).filter { !StageHealth.terminalStates.contains($0.Status.State) }
-            let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
             let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
             observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
             return live.isEmpty

@@ -32,6 +32,15 @@ struct LabDeployTests {
         return try swarmstage(["deploy", "--images", lab.directory + "/images.yml", "--secrets-file", secrets, "--timeout", "300"] + extra)
     }
 
+    /// `deploy --only storage` in the background, its output readable while it runs.
+    static func startStorageDeploy(secrets: String, extra: [String] = []) throws -> BackgroundProgram {
+        let lab = try Lab.require()
+        return try BackgroundProgram(Programs.swarmstage, [
+            "deploy", "-i", inventory, "-H", "unix://\(lab.managerSocket)", "--images", lab.directory + "/images.yml",
+            "--secrets-file", secrets, "--only", "storage", "--progress", "plain",
+        ] + extra)
+    }
+
     static func engine() async throws -> EngineClient {
         try await EngineClient.connect(DockerHost(socketPath: try Lab.require().managerSocket))
     }

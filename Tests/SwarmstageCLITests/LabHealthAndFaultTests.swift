@@ -133,23 +133,15 @@ struct LabHealthAndFaultTests {
         try await LabLock.run {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            let lab = try Lab.require()
             // From nothing, so the first deploy takes a while.
             try Deploy.teardownAll()
-            let first = Process()
-            first.executableURL = URL(fileURLWithPath: Programs.swarmstage)
-            first.arguments = ["deploy", "-i", "inventory/lab.yml", "-H", "unix://\(lab.managerSocket)", "--images", lab.directory + "/images.yml",
-                               "--secrets-file", secrets, "--only", "storage"]
-            first.currentDirectoryURL = RepositoryPaths.root
-            first.standardOutput = FileHandle.nullDevice
-            first.standardError = FileHandle.nullDevice
-            try first.run()
+            let first = try Deploy.startStorageDeploy(secrets: secrets)
             try await Task.sleep(for: .milliseconds(800))
             let second = try Deploy.deploy(["--only", "storage"], secrets: secrets)
-            first.waitUntilExit()
+            let firstResult = try await first.finish(timeout: .seconds(400))
             #expect(second.status == 3, "\(second.errors)")
             #expect(second.errors.contains("another swarmstage deploy or teardown of cluster lab is running"), "\(second.errors)")
-            #expect(first.terminationStatus == 0, "the first deploy must finish unharmed")
+            #expect(firstResult.status == 0, "the first deploy must finish unharmed: \(firstResult.errors)")
         }
     }
 }

@@ -15,13 +15,10 @@ struct LabOutageTests {
         #expect(result.status == 0, "scripts/lab \(arguments.joined(separator: " ")): \(result.errors)")
     }
 
-    /// `deploy --only storage` from nothing, in the background.
-    static func startStorageDeploy(secrets: String, extra: [String] = []) throws -> BackgroundProgram {
-        let lab = try Lab.require()
-        return try BackgroundProgram(Programs.swarmstage, [
-            "deploy", "-i", Deploy.inventory, "-H", "unix://\(lab.managerSocket)", "--images", lab.directory + "/images.yml",
-            "--secrets-file", secrets, "--only", "storage", "--progress", "plain",
-        ] + extra)
+    /// A labelled lab with no stack deployed.
+    static func labelledAndEmpty() throws {
+        #expect(try Deploy.swarmstage(["label"]).status == 0)
+        try Deploy.teardownAll()
     }
 
     /// Until every node of the lab reports ready to the manager again.
@@ -58,10 +55,9 @@ struct LabOutageTests {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try Deploy.swarmstage(["label"]).status == 0)
-            try Deploy.teardownAll()
+            try Self.labelledAndEmpty()
 
-            let deploy = try Self.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
+            let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
             // Services created, the gate waiting: now the daemon the deploy talks to goes away,
             // for long enough that the workers' MinIO tasks pass their first healthcheck (10 s)
             // while no manager hears of it.
@@ -126,10 +122,9 @@ struct LabOutageTests {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try Deploy.swarmstage(["label"]).status == 0)
-            try Deploy.teardownAll()
+            try Self.labelledAndEmpty()
 
-            let deploy = try Self.startStorageDeploy(secrets: secrets, extra: ["--timeout", "240"])
+            let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "240"])
             let started = try await deploy.waitForOutput(containing: "stage 1 storage: applying stack", timeout: .seconds(60))
             #expect(started, "\(deploy.output)\n\(deploy.errors)")
             // lab-node4 is the only node with minio4's label: a power loss there strands it.
