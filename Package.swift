@@ -35,10 +35,18 @@ let package = Package(
             name: "Compose",
             swiftSettings: strictSettings
         ),
+        // SwarmModel: what a swarm holds, typed and pure (no transport): the Engine's wire models,
+        // states, timestamps, filters, placement constraints, errors by kind, and `SwarmAPI`,
+        // the protocol everything above the Engine client is written against.
+        .target(
+            name: "SwarmModel",
+            exclude: ["Models/README.md"],
+            swiftSettings: strictSettings
+        ),
         // Blueprint: the Milvus 2.3 topology, inventory -> stages of compose files and configs.
         .target(
             name: "Blueprint",
-            dependencies: ["Inventory", "Compose"],
+            dependencies: ["Inventory", "Compose", "SwarmModel"],
             swiftSettings: strictSettings
         ),
         // The libcurl system library and a typed shim over its variadic setopt.
@@ -57,30 +65,29 @@ let package = Package(
             dependencies: ["CurlShim"],
             swiftSettings: strictSettings
         ),
-        // Engine: the Docker Engine API client (negotiation, typed models, errors, streams).
+        // Engine: the Docker Engine API client over curl (negotiation, requests, streams); implements SwarmAPI.
         .target(
             name: "Engine",
-            dependencies: ["CurlTransport"],
-            exclude: ["Models/README.md"],
+            dependencies: ["CurlTransport", "SwarmModel"],
             swiftSettings: strictSettings
         ),
-        // Rollout: plans and applies against the Engine: node labels, stages, health.
+        // Rollout: plans and applies against a swarm (any SwarmAPI): node labels, stages, health.
         .target(
             name: "Rollout",
-            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "CurlTransport", "Engine", "StackConvert"],
+            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "StackConvert"],
             swiftSettings: strictSettings
         ),
         // StackConvert: stack files -> compose model (loader) -> Engine specs, with the docker CLI's semantics. Pure.
         .target(
             name: "StackConvert",
-            dependencies: ["YAMLSource", "Compose", "Engine", .product(name: "Yams", package: "Yams")],
+            dependencies: ["YAMLSource", "Compose", "SwarmModel", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // SwarmstageCLI: argument parsing, one subcommand per file, exit codes in one place.
         .target(
             name: "SwarmstageCLI",
             dependencies: [
-                "YAMLSource", "Inventory", "Compose", "Blueprint", "Engine", "StackConvert", "Rollout",
+                "YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "Engine", "StackConvert", "Rollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -95,10 +102,10 @@ let package = Package(
             dependencies: ["SwarmstageCLI"],
             swiftSettings: strictSettings
         ),
-        // Shared by the test targets: repository paths and inventories.
+        // Shared by the test targets: repository paths, inventories, the lab, and FakeSwarm.
         .target(
             name: "TestSupport",
-            dependencies: ["Inventory"],
+            dependencies: ["Inventory", "SwarmModel"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
@@ -115,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlueprintTests",
-            dependencies: ["Blueprint", "Inventory", "Compose", "TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Blueprint", "Inventory", "Compose", "SwarmModel", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -124,24 +131,30 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SwarmModelTests",
+            dependencies: ["SwarmModel", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "CurlTransport", "TestSupport"],
+            dependencies: ["Engine", "SwarmModel", "CurlTransport", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "StackConvertTests",
-            dependencies: ["StackConvert", "Compose", "Engine", "Blueprint", "YAMLSource", "TestSupport"],
+            dependencies: ["StackConvert", "Compose", "SwarmModel", "Blueprint", "YAMLSource", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "RolloutTests",
-            dependencies: ["Rollout", "CurlTransport", "Engine", "Inventory", "Blueprint", "TestSupport"],
+            dependencies: ["Rollout", "SwarmModel", "Engine", "CurlTransport", "Inventory", "Blueprint", "StackConvert", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwarmstageCLITests",
-            dependencies: ["SwarmstageCLI", "Blueprint", "Engine", "Inventory", "Rollout", "TestSupport"],
+            dependencies: ["SwarmstageCLI", "Blueprint", "SwarmModel", "Engine", "CurlTransport", "Inventory", "Rollout", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

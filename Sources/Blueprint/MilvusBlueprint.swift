@@ -1,6 +1,7 @@
 import Compose
 import Foundation
 import Inventory
+import SwarmModel
 import struct Inventory.Host
 
 /// The Milvus 2.3 topology (../shared/TOPOLOGY.md): inventory in, three stacks out.
@@ -47,7 +48,7 @@ struct StageDraft {
 struct Builder {
     static let networkKey = "cluster"
     static let stageLabel = "io.swarmstage.stage"
-    static let componentLabel = "io.swarmstage.component"
+    static let componentLabel = Component.label
 
     let inventory: Inventory
     var allSecrets: [SecretSpec] = []
@@ -61,9 +62,10 @@ struct Builder {
         self.inventory = inventory
         var byLabel: [String: [Int]] = [:], byName: [String: Int] = [:], byNodeID: [String: Int] = [:], managers: [Int] = []
         for (index, host) in inventory.hosts.enumerated() {
-            for (key, value) in host.labels { byLabel["\(key)=\(value)", default: []].append(index) }
-            byName[host.name] = index
-            if let nodeID = host.nodeID { byNodeID[nodeID] = index }
+            // Swarm compares constraint values without regard to case.
+            for (key, value) in host.labels { byLabel["\(key)=\(value.lowercased())", default: []].append(index) }
+            byName[host.name.lowercased()] = index
+            if let nodeID = host.nodeID { byNodeID[nodeID.lowercased()] = index }
             if host.has(.manager) { managers.append(index) }
         }
         hostsByLabel = byLabel
@@ -428,18 +430,23 @@ struct Builder {
         PlannedService(stage: stage, component: component, service: service, eligibleHosts: eligible(service))
     }
 
-    /// Hosts whose nodes satisfy every constraint of `service`, in inventory order.
+    /// Hosts whose nodes satisfy every constraint of `service`, in inventory order. The first
+    /// equality constraint with an index narrows the search; every constraint then decides.
     func eligible(_ service: Service) -> [Host] {
         let constraints = service.deploy.constraints.compactMap(PlacementConstraint.init(parsing:))
-        guard let first = constraints.first else { return inventory.hosts }
-        let candidates: [Int]
-        switch first {
-        case let .label(key, value): candidates = hostsByLabel["\(key)=\(value)"] ?? []
-        case .manager: candidates = managerHosts
-        case let .hostname(name): candidates = hostsByName[name].map { [$0] } ?? []
-        case let .nodeID(id): candidates = hostsByNodeID[id].map { [$0] } ?? []
+        var candidates: [Int]?
+        for constraint in constraints where constraint.equals && candidates == nil {
+            let value = constraint.value.lowercased()
+            switch constraint.field {
+            case .label(let key): candidates = hostsByLabel["\(key)=\(value)"] ?? []
+            case .role where value == NodeRole.manager.rawValue: candidates = managerHosts
+            case .hostname: candidates = hostsByName[value].map { [$0] } ?? []
+            case .nodeID: candidates = hostsByNodeID[value].map { [$0] } ?? []
+            default: continue
+            }
         }
-        return candidates.map { inventory.hosts[$0] }.filter { host in constraints.dropFirst().allSatisfy { $0.isSatisfied(by: host) } }
+        let pool = candidates.map { $0.map { inventory.hosts[$0] } } ?? inventory.hosts
+        return pool.filter { host in PlacementConstraint.allSatisfied(constraints, by: host.nodeFacts) }
     }
 
     /// Memory settings that depend on the service's final limits.

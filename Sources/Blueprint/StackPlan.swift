@@ -42,6 +42,33 @@ public enum Component: String, CaseIterable, Sendable, Hashable {
     case zookeeper, pulsarInit = "pulsar-init", bookie, broker, pulsarProxy = "pulsar-proxy"
     case rootcoord, datacoord, querycoord, datanode, querynode, indexnode, proxy, milvusLB = "milvus-lb"
 
+    /// The service label that names a service's component.
+    public static let label = "io.swarmstage.component"
+
+    /// How losing instances of a component affects the cluster.
+    public enum Availability: Sendable {
+        /// Needs a majority of its members (etcd, ZooKeeper) or, for MinIO's erasure coding, more than half.
+        case quorum
+        /// One instance is enough to serve: losing some is degraded, losing all is failed.
+        case redundant
+        /// Observability only: never more than degraded.
+        case monitoring
+        /// A one-shot job that has done its work; its absence is degraded, not failed.
+        case oneShot
+        /// A single instance the cluster needs (the Milvus coordinators): down is failed.
+        case essential
+    }
+
+    public var availability: Availability {
+        switch self {
+        case .etcd, .zookeeper, .minio: return .quorum
+        case .querynode, .indexnode, .datanode, .broker, .bookie, .proxy, .pulsarProxy, .minioLB, .milvusLB: return .redundant
+        case .cadvisor: return .monitoring
+        case .etcdQuorum, .pulsarInit: return .oneShot
+        case .rootcoord, .datacoord, .querycoord: return .essential
+        }
+    }
+
     /// Components that must never have two instances on one host.
     public var isSpreadOnePerHost: Bool {
         switch self {

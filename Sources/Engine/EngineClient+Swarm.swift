@@ -1,21 +1,14 @@
 import Foundation
+import SwarmModel
 
-extension EngineClient {
+extension EngineClient: SwarmAPI {
     public func info() async throws -> SystemInfo {
         try await get(SystemInfo.self, "/info")
     }
 
     /// Fails with a clear message unless this daemon is an active Swarm manager.
     public func requireManager() async throws -> SystemInfo {
-        let info = try await info()
-        let state = info.Swarm?.LocalNodeState ?? "inactive"
-        guard state == "active" else {
-            throw EngineRequirementError("the Engine at \(host) is not part of an active swarm (state: \(state)); run `docker swarm init` on the first manager, or point --host at a manager")
-        }
-        guard info.Swarm?.ControlAvailable == true else {
-            throw EngineRequirementError("the Engine at \(host) is a swarm worker, not a manager; point --host or DOCKER_HOST at a manager's socket")
-        }
-        return info
+        try await requireManager(describing: host.description)
     }
 
     // MARK: nodes
@@ -34,7 +27,7 @@ extension EngineClient {
 
     // MARK: services and tasks
 
-    public func services(filters: Filters = Filters(), status: Bool = false) async throws -> [SwarmService] {
+    public func services(filters: Filters, status: Bool) async throws -> [SwarmService] {
         var query: [(String, String)] = []
         if !filters.isEmpty { query.append(("filters", filters.json)) }
         if status { query.append(("status", "true")) }
@@ -57,13 +50,13 @@ extension EngineClient {
         try await delete("/services/\(Query.encode(id))")
     }
 
-    public func tasks(filters: Filters = Filters()) async throws -> [SwarmTask] {
+    public func tasks(filters: Filters) async throws -> [SwarmTask] {
         try await get([SwarmTask].self, "/tasks", query: filters.isEmpty ? [] : [("filters", filters.json)])
     }
 
     // MARK: networks, configs, secrets
 
-    public func networks(filters: Filters = Filters()) async throws -> [SwarmNetwork] {
+    public func networks(filters: Filters) async throws -> [SwarmNetwork] {
         try await get([SwarmNetwork].self, "/networks", query: filters.isEmpty ? [] : [("filters", filters.json)])
     }
 
@@ -76,7 +69,7 @@ extension EngineClient {
         try await delete("/networks/\(Query.encode(id))")
     }
 
-    public func configs(filters: Filters = Filters()) async throws -> [SwarmFileObject] {
+    public func configs(filters: Filters) async throws -> [SwarmFileObject] {
         try await get([SwarmFileObject].self, "/configs", query: filters.isEmpty ? [] : [("filters", filters.json)])
     }
 
@@ -89,7 +82,7 @@ extension EngineClient {
         try await delete("/configs/\(Query.encode(id))")
     }
 
-    public func secrets(filters: Filters = Filters()) async throws -> [SwarmFileObject] {
+    public func secrets(filters: Filters) async throws -> [SwarmFileObject] {
         try await get([SwarmFileObject].self, "/secrets", query: filters.isEmpty ? [] : [("filters", filters.json)])
     }
 
@@ -105,7 +98,7 @@ extension EngineClient {
     // MARK: streams
 
     /// Engine events as they happen, from now on. Use them to wake up; read the truth elsewhere.
-    public func events(filters: Filters = Filters()) async throws -> AsyncThrowingStream<EngineEvent, any Error> {
+    public func events(filters: Filters) async throws -> AsyncThrowingStream<EngineEvent, any Error> {
         let chunks = try await stream("/events", query: filters.isEmpty ? [] : [("filters", filters.json)])
         return AsyncThrowingStream { continuation in
             let reader = Task {
@@ -131,7 +124,7 @@ extension EngineClient {
     }
 
     /// The last `tail` lines of a service's logs from all its tasks, through the manager.
-    public func serviceLogs(_ service: String, tail: Int = 50, follow: Bool = false) async throws -> AsyncThrowingStream<LogLine, any Error> {
+    public func serviceLogs(_ service: String, tail: Int, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
         let query = [("stdout", "1"), ("stderr", "1"), ("tail", String(tail)), ("follow", follow ? "1" : "0")]
         let chunks = try await stream("/services/\(Query.encode(service))/logs", query: query)
         return AsyncThrowingStream { continuation in

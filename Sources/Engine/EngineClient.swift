@@ -1,5 +1,6 @@
 import CurlTransport
 import Foundation
+import SwarmModel
 
 /// The Docker Engine API over its Unix socket, at the API version both sides speak.
 public final class EngineClient: Sendable {
@@ -27,16 +28,16 @@ public final class EngineClient: Sendable {
     /// refused when that is below what either side supports.
     public static func connect(_ host: DockerHost) async throws -> EngineClient {
         let transport = UnixSocketTransport(socketPath: host.socketPath)
-        try transport.checkSocket()
-        let ping = try await transport.send(HTTPRequest(method: .get, path: "/_ping", timeout: .seconds(15)))
+        try unansweredNow("GET", "/_ping") { try transport.checkSocket() }
+        let ping = try await unanswered("GET", "/_ping") { try await transport.send(HTTPRequest(method: .get, path: "/_ping", timeout: .seconds(15))) }
         guard ping.status == 200 else {
             throw EngineError(method: "GET", path: "/_ping", status: ping.status, message: String(decoding: ping.body, as: UTF8.self))
         }
-        let versionResponse = try await transport.send(HTTPRequest(method: .get, path: "/version", timeout: .seconds(15)))
+        let versionResponse = try await unanswered("GET", "/version") { try await transport.send(HTTPRequest(method: .get, path: "/version", timeout: .seconds(15))) }
         guard versionResponse.status == 200 else {
             throw EngineError(method: "GET", path: "/version", status: versionResponse.status, message: errorMessage(versionResponse.body))
         }
-        let version = try JSONDecoder().decode(EngineVersion.self, from: versionResponse.body)
+        let version = try decode(EngineVersion.self, versionResponse.body, path: "/version")
         let pinged = ping.headers["api-version"].flatMap(APIVersion.init(parsing:))
         guard let serverNewest = APIVersion(parsing: version.ApiVersion) ?? pinged else {
             throw EngineRequirementError("the Engine at \(host) reported no API version")
@@ -59,7 +60,9 @@ public final class EngineClient: Sendable {
                         headers: [String: String] = [:], timeout: Duration? = .seconds(60)) async throws -> HTTPResponse {
         let fullPath = self.path(path, query)
         if method != .get && method != .head { writes.add(1) }
-        let response = try await transport.send(HTTPRequest(method: method, path: fullPath, headers: headers, body: body, timeout: timeout))
+        let response = try await Self.unanswered(method.rawValue, fullPath) {
+            try await transport.send(HTTPRequest(method: method, path: fullPath, headers: headers, body: body, timeout: timeout))
+        }
         guard (200..<300).contains(response.status) else {
             throw EngineError(method: method.rawValue, path: fullPath, status: response.status, message: Self.errorMessage(response.body))
         }
@@ -88,13 +91,54 @@ public final class EngineClient: Sendable {
     /// A streaming GET: status checked, body as chunks.
     public func stream(_ path: String, query: [(String, String)] = []) async throws -> AsyncThrowingStream<Data, any Error> {
         let fullPath = self.path(path, query)
-        let response = try await transport.stream(HTTPRequest(method: .get, path: fullPath, timeout: nil))
+        let response = try await Self.unanswered("GET", fullPath) { try await transport.stream(HTTPRequest(method: .get, path: fullPath, timeout: nil)) }
         guard (200..<300).contains(response.status) else {
             var body = Data()
             for try await chunk in response.body { body.append(chunk) }
             throw EngineError(method: "GET", path: fullPath, status: response.status, message: Self.errorMessage(body))
         }
-        return response.body
+        // A stream that breaks (the daemon went away) ends with an EngineError too.
+        let chunks = response.body
+        return AsyncThrowingStream { continuation in
+            let reader = Task {
+                do {
+                    for try await chunk in chunks { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch let error as TransportError {
+                    continuation.finish(throwing: Self.engineError(error, method: "GET", path: fullPath))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in reader.cancel() }
+        }
+    }
+
+    /// Runs a transfer; a transport failure (no HTTP answer) becomes an `EngineError` whose
+    /// kind says what callers need: unreachable (wait and retry) or refused.
+    static func unanswered<T>(_ method: String, _ path: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as TransportError {
+            throw engineError(error, method: method, path: path)
+        }
+    }
+
+    static func unansweredNow<T>(_ method: String, _ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TransportError {
+            throw engineError(error, method: method, path: path)
+        }
+    }
+
+    static func engineError(_ error: TransportError, method: String, path: String) -> EngineError {
+        let kind: EngineError.Kind
+        switch error.kind {
+        case .socketMissing, .connectionRefused, .timedOut, .other: kind = .unreachable
+        case .permissionDenied, .notASocket, .cancelled: kind = .refused
+        }
+        return EngineError(unanswered: method, path: path, kind: kind, message: error.description)
     }
 
     static let encoder: JSONEncoder = {
@@ -104,6 +148,11 @@ public final class EngineClient: Sendable {
     }()
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data, path: String) throws -> T {
+        try Self.decode(type, data, path: path)
+    }
+
+    /// An answer that is not what the API describes is the Engine's problem, said as such.
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data, path: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {

@@ -1,11 +1,12 @@
 import Foundation
+import SwarmModel
 
 /// Splits the Engine's multiplexed log stream (no TTY): frames of an 8-byte header
 /// `[stream, 0, 0, 0, size as UInt32 big-endian]` and `size` bytes of payload.
 /// Reads may end anywhere, inside a header or a payload, so bytes wait in a buffer
 /// until a whole frame is there.
 public struct LogDemultiplexer: Sendable {
-    public enum Stream: UInt8, Sendable { case stdin = 0, stdout = 1, stderr = 2 }
+    public typealias Stream = LogStream
 
     public struct Frame: Sendable, Equatable {
         public var stream: Stream
@@ -35,10 +36,6 @@ public struct LogDemultiplexer: Sendable {
     public var pendingByteCount: Int { buffer.count }
 }
 
-public struct LogLine: Sendable, Equatable {
-    public var stream: LogDemultiplexer.Stream
-    public var text: String
-}
 
 /// Turns frames into lines: one frame may hold several lines, one line may span frames.
 public struct LogLineSplitter: Sendable {

@@ -1,4 +1,5 @@
-import Engine
+import Blueprint
+import SwarmModel
 import Inventory
 import StackConvert
 import struct Inventory.Host
@@ -50,14 +51,6 @@ public struct ClusterHealth: Sendable {
     /// Every reason the status is not healthy, most severe first.
     public var problems: [String]
 
-    /// Components that need a majority of their members (etcd, ZooKeeper) or all but a
-    /// tolerated few (MinIO's erasure coding: more than half).
-    static let quorumFamilies: Set<String> = ["etcd", "zookeeper", "minio"]
-    /// One instance is enough to serve: losing some is degraded, losing all is failed.
-    static let redundantFamilies: Set<String> = ["querynode", "indexnode", "datanode", "broker", "bookie", "proxy",
-                                                 "pulsar-proxy", "minio-lb", "milvus-lb"]
-    static let monitoringFamilies: Set<String> = ["cadvisor"]
-
     public static func evaluate(inventory: Inventory, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> ClusterHealth {
         var problems: [(Status, String)] = []
 
@@ -79,15 +72,15 @@ public struct ClusterHealth: Sendable {
                 drift += update.changed.keys.sorted().map { "~\($0)" }
                 drift += update.removed.keys.sorted().map { "-\($0)" }
             }
-            let state = node.Status?.State ?? "unknown"
-            let reachable = node.ManagerStatus.map { $0.Reachability == "reachable" }
+            let state = node.state.rawValue
+            let reachable = node.ManagerStatus.map { $0.Reachability == .reachable }
             nodeReports.append(NodeReport(host: host.name, nodeID: node.ID, state: state, availability: node.Spec.Availability ?? "active",
                                           manager: node.isManager, reachable: reachable, labelDrift: drift))
             if state != "ready" { problems.append((.degraded, "node \(host.name) is \(state)")) }
             if !drift.isEmpty { problems.append((.degraded, "node \(host.name) labels differ from the inventory (\(drift.joined(separator: " "))); run `swarmstage label`")) }
         }
         let managerNodes = nodes.filter(\.isManager)
-        let reachable = managerNodes.filter { $0.ManagerStatus?.Reachability == "reachable" }.count
+        let reachable = managerNodes.filter { $0.ManagerStatus?.Reachability == .reachable }.count
         if !managerNodes.isEmpty, reachable <= managerNodes.count / 2 {
             problems.append((.failed, "Swarm manager quorum lost: \(reachable) of \(managerNodes.count) managers reachable"))
         } else if reachable < managerNodes.count {
@@ -106,39 +99,42 @@ public struct ClusterHealth: Sendable {
             }
             var reports = stackServices.map { service -> ServiceReport in
                 let health = StageHealth.evaluate(service, tasks: tasks.filter { $0.ServiceID == service.ID })
-                let component = service.Spec.Labels?["io.swarmstage.component"] ?? service.Spec.Name
+                let component = service.Spec.Labels?[Component.label] ?? service.Spec.Name
                 var problem: String?
                 switch health.state {
                 case .healthy: problem = nil
                 case .waiting(let why), .unschedulable(let why), .failed(let why): problem = why
                 }
-                let status: Status = health.isHealthy ? .healthy : (component == "etcd-quorum" || component == "pulsar-init" ? .degraded : .failed)
+                let oneShot = Component(rawValue: component)?.availability == .oneShot
+                let status: Status = health.isHealthy ? .healthy : (oneShot ? .degraded : .failed)
                 return ServiceReport(name: service.Spec.Name, component: component, desired: health.desired, running: health.running,
-                                     updateState: service.UpdateStatus?.State, status: status, problem: problem)
+                                     updateState: service.UpdateStatus?.State?.rawValue, status: status, problem: problem)
             }
             // Severity by family: a member down in a redundant family is degraded; a quorum lost is failed.
-            for family in Set(reports.map(\.component)) {
+            // A service whose component is not known (not made by swarmstage) counts as essential.
+            for family in Set(reports.map(\.component)).sorted() {
                 let members = reports.indices.filter { reports[$0].component == family }
                 let up = members.filter { reports[$0].status == .healthy }.count
                 let down = members.count - up
                 guard down > 0 else { continue }
+                let availability = Component(rawValue: family)?.availability ?? .essential
                 let severity: Status
-                if quorumFamilies.contains(family) {
+                switch availability {
+                case .quorum:
                     severity = up > members.count / 2 ? .degraded : .failed
-                    let what = family == "minio" ? "write quorum" : "quorum"
+                    let what = family == Component.minio.rawValue ? "write quorum" : "quorum"
                     problems.append((severity, "\(family): \(up) of \(members.count) members up (\(severity == .failed ? "\(what) lost" : "\(what) held"))"))
-                } else if redundantFamilies.contains(family) || monitoringFamilies.contains(family) {
-                    let anyUp = members.contains { reports[$0].running > 0 }
-                    severity = monitoringFamilies.contains(family) || anyUp ? .degraded : .failed
-                } else if family == "etcd-quorum" || family == "pulsar-init" {
+                case .redundant:
+                    severity = members.contains { reports[$0].running > 0 } ? .degraded : .failed
+                case .monitoring, .oneShot:
                     severity = .degraded
-                } else {
+                case .essential:
                     severity = .failed
                 }
                 for index in members where reports[index].status != .healthy {
                     let member = reports[index]
                     // A member of a replicated service that still runs some tasks is degraded, not failed.
-                    let memberSeverity = member.running > 0 && severity == .failed && !quorumFamilies.contains(family) ? .degraded : severity
+                    let memberSeverity = member.running > 0 && severity == .failed && availability != .quorum ? .degraded : severity
                     reports[index].status = memberSeverity
                     problems.append((memberSeverity, "\(member.name): \(member.running)/\(member.desired) running\(member.problem.map { "; \($0)" } ?? "")"))
                 }
@@ -154,11 +150,11 @@ public struct ClusterHealth: Sendable {
     }
 
     /// Reads everything the report needs from the Engine.
-    public static func read(_ engine: EngineClient, inventory: Inventory) async throws -> ClusterHealth {
+    public static func read(_ engine: any SwarmAPI, inventory: Inventory) async throws -> ClusterHealth {
         let nodes = try await engine.nodes()
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
-            let namespace = Filters([("label", "\(StackLabels.namespace)=\(inventory.cluster.stackName(for: stage))")])
+            let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             let stackServices = try await engine.services(filters: namespace, status: true)
             let ids = Set(stackServices.map(\.ID))
             services += stackServices

@@ -1,11 +1,13 @@
 import Blueprint
-import Engine
 import Foundation
 import Inventory
 import StackConvert
+import SwarmModel
 
-/// Applies the stages in order through the Engine API and starts a stage only when
-/// the one before it is healthy. Everything is checked before the first write.
+/// Applies the stages in order and starts a stage only when the one before it is healthy.
+/// Each stage is planned from a snapshot of the swarm (`DeployPlanner`) and the plan's
+/// actions are executed as they are: what `--plan` prints is what happens. Everything is
+/// checked before the first write.
 public struct Deployer: Sendable {
     public struct Options: Sendable {
         /// The longest a stage may take to become healthy.
@@ -21,16 +23,20 @@ public struct Deployer: Sendable {
         /// How long a lost Engine (a daemon restarting, a manager re-electing its leader)
         /// may take to answer as a manager again before the deploy stops.
         public var reconnectWindow: Duration = .seconds(180)
+        /// How often a lost Engine is asked whether it is back.
+        public var reconnectInterval: Duration = .seconds(1)
+        /// How long a removed service's tasks may take to stop before it is created again.
+        public var recreateWait: Duration = .seconds(60)
 
         public init() {}
     }
 
-    public let engine: EngineClient
+    public let swarm: any SwarmAPI
     public let options: Options
     public let observer: any RolloutObserver
 
-    public init(engine: EngineClient, options: Options = Options(), observer: any RolloutObserver = SilentObserver()) {
-        self.engine = engine
+    public init(swarm: any SwarmAPI, options: Options = Options(), observer: any RolloutObserver = SilentObserver()) {
+        self.swarm = swarm
         self.options = options
         self.observer = observer
     }
@@ -41,93 +47,156 @@ public struct Deployer: Sendable {
                        stagesToApply: Set<Stage>) async throws -> DeployReport {
         var report = DeployReport()
         let waker = Waker()
-        await waker.start(engine)
+        await waker.start(swarm)
         defer { waker.stop() }
+        let knownSecrets = Set(secrets.map(\.name))
         for prepared in stages.sorted(by: { $0.stage < $1.stage }) {
             guard stagesToApply.contains(prepared.stage) else {
                 observer.report(.stageSkipped(prepared.stage, reason: "not selected"))
                 continue
             }
-            let started = ContinuousClock.now
+            var run = StageRun(stage: prepared.stage, started: ContinuousClock.now)
             observer.report(.stageStarted(prepared.stage, stack: prepared.spec.name))
-            var changes: [String: RolloutEvent.ServiceChange] = [:]
-            // Failures before this point (a crash loop while an upstream was down) do not count.
-            var engineNow: EngineTime?
-            var engineBack: EngineTime?
             while true {
                 do {
-                    if engineNow == nil { engineNow = EngineTime(try await engine.info().SystemTime ?? "") ?? EngineTime(nanoseconds: 0) }
-                    // Applying is idempotent: after a lost Engine it starts again from what the Engine holds.
-                    try await apply(prepared, secrets: secrets, values: values, changes: &changes)
-                    try await waitUntilHealthy(prepared, waker: waker, started: started, failuresSince: engineNow,
-                                               engineBack: engineBack, changes: &changes)
+                    // Failures before this point (a crash loop while an upstream was down) do not count.
+                    if run.failuresSince == nil { run.failuresSince = try await swarm.info().SystemTime ?? EngineTime(nanoseconds: 0) }
+                    // After a lost Engine: plan again from what the Engine holds now, and apply that.
+                    let snapshot = try await SwarmSnapshot.read(swarm, stacks: [prepared.spec.name])
+                    let plan = DeployPlanner.plan(prepared, snapshot: snapshot, knownSecrets: knownSecrets)
+                    if let problem = plan.problems.first { throw StageFailure(stage: prepared.stage, reason: problem, services: []) }
+                    try await execute(plan, prepared: prepared, snapshot: snapshot, secrets: secrets, values: values, waker: waker, run: &run)
                     break
-                } catch where EngineOutage.isOutage(error) {
-                    engineBack = try await EngineOutage(engine: engine, observer: observer, window: options.reconnectWindow, operation: "deploy")
+                } catch let error as EngineError where error.isOutage {
+                    run.engineBack = try await EngineOutage(swarm: swarm, observer: observer, window: options.reconnectWindow, operation: .deploy,
+                                                  retryInterval: options.reconnectInterval)
                         .waitForEngine(during: prepared.stage, after: error)
-                    await waker.start(engine)
+                    await waker.start(swarm)
                 }
             }
-            report.changes[prepared.stage] = changes
-            let elapsed = ContinuousClock.now - started
-            report.healthyAfter[prepared.stage] = elapsed
-            report.healthyAt[prepared.stage] = Date()
-            observer.report(.stageHealthy(prepared.stage, elapsed: elapsed))
-            try await removeUnusedConfigs(prepared)
+            report.changes[prepared.stage] = run.changes
+            report.executed += run.executed
+            if let healthyAfter = run.healthyAfter {
+                report.healthyAfter[prepared.stage] = healthyAfter
+                report.healthyAt[prepared.stage] = Date()
+            }
         }
         return report
     }
 
-    // MARK: apply
+    /// Where one stage's deploy stands; kept across a lost Engine.
+    struct StageRun {
+        var stage: Stage
+        var started: ContinuousClock.Instant
+        var changes: [String: RolloutEvent.ServiceChange] = [:]
+        var executed: [DeployAction] = []
+        var failuresSince: EngineTime?
+        /// When the Engine answered again after an outage during this stage.
+        var engineBack: EngineTime?
+        var healthyAfter: Duration?
 
-    /// Applies one stage; `changes` collects what was done, also when an error cuts it short.
-    func apply(_ prepared: PreparedStage, secrets: [SecretSpec], values: SecretValues,
-               changes: inout [String: RolloutEvent.ServiceChange]) async throws {
-        let stage = prepared.stage, spec = prepared.spec
-        let namespace = Filters([("label", "\(StackLabels.namespace)=\(spec.name)")])
+        init(stage: Stage, started: ContinuousClock.Instant) {
+            self.stage = stage
+            self.started = started
+        }
+    }
 
-        var networkIDs = Dictionary(try await engine.networks().map { ($0.Name, $0.Id) }, uniquingKeysWith: { first, _ in first })
-        for network in spec.networks where networkIDs[network.name] == nil {
-            guard !network.external else {
-                throw StageFailure(stage: stage, summary: "the network \(network.name) does not exist; it is created by stage \(Stage.allCases.first?.rawValue ?? "1"): deploy that stage first",
-                                   services: [])
+    // MARK: executing a plan
+
+    /// Executes a stage's plan in order; `run` records what was done, also when an error cuts it short.
+    func execute(_ plan: StagePlan, prepared: PreparedStage, snapshot: SwarmSnapshot, secrets: [SecretSpec], values: SecretValues,
+                 waker: Waker, run: inout StageRun) async throws {
+        var networkIDs = snapshot.networkIDs, secretIDs = snapshot.secretIDs, configIDs = snapshot.configIDs
+        func resolved(_ spec: ServiceSpec) -> ServiceSpec {
+            StackConverter.resolvingReferences(spec, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
+        }
+        let stage = plan.stage
+        for action in plan.actions {
+            switch action {
+            case .createNetwork(let network):
+                networkIDs[network.name] = try await swarm.createNetwork(
+                    NetworkCreateRequest(Name: network.name, Driver: "overlay", Attachable: network.attachable, Labels: network.labels))
+                observer.report(.objectCreated(stage, kind: "network", name: network.name))
+            case .createSecret(let name, let labels):
+                guard let secret = secrets.first(where: { $0.name == name }) else {
+                    throw StageFailure(stage: stage, reason: .unknownSecret(name), services: [])
+                }
+                secretIDs[name] = try await swarm.createSecret(name: name, labels: labels, data: values.data(for: secret.content))
+                observer.report(.objectCreated(stage, kind: "secret", name: name))
+            case .createConfig(let config):
+                configIDs[config.name] = try await swarm.createConfig(name: config.name, labels: config.labels, data: Data(config.data))
+                observer.report(.objectCreated(stage, kind: "config", name: config.name))
+            case .createService(let spec):
+                _ = try await swarm.createService(resolved(spec))
+            case .updateService(let id, let spec, _):
+                try await write(resolved(spec), over: id)
+            case .recreateService(let id, let spec, _):
+                try await ignoringMissing { try await swarm.removeService(id) }
+                try await waitUntilGone(serviceID: id)
+                _ = try await swarm.createService(resolved(spec))
+            case .removeService(let id, _):
+                try await ignoringMissing { try await swarm.removeService(id) }
+            case .leaveService:
+                break
+            case .waitForGate:
+                try await waitUntilHealthy(prepared, waker: waker, run: &run)
+                let elapsed = ContinuousClock.now - run.started
+                run.healthyAfter = elapsed
+                observer.report(.stageHealthy(stage, elapsed: elapsed))
+            case .removeConfig(let id, let name):
+                do {
+                    try await swarm.removeConfig(id)
+                    observer.report(.objectRemoved(stage, kind: "config", name: name))
+                } catch let error as EngineError where !error.isOutage {
+                    // Still used by a task that is shutting down: the next deploy removes it.
+                }
             }
-            networkIDs[network.name] = try await engine.createNetwork(NetworkCreateRequest(Name: network.name, Driver: "overlay",
-                                                                                           Attachable: network.attachable, Labels: network.labels))
-            observer.report(.objectCreated(stage, kind: "network", name: network.name))
-        }
-
-        var secretIDs = Dictionary(try await engine.secrets().map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first })
-        for name in spec.secrets where secretIDs[name] == nil {
-            guard let secret = secrets.first(where: { $0.name == name }) else {
-                throw StageFailure(stage: stage, summary: "the secret \(name) does not exist and swarmstage does not know what it holds; create it with `docker secret create`",
-                                   services: [])
+            if let name = action.serviceName, let change = action.serviceChange {
+                // A second pass after a reconnect finds unchanged what the first one did.
+                if change != .unchanged || run.changes[name] == nil {
+                    run.changes[name] = change
+                    observer.report(.service(stage, name: name, change: change))
+                }
             }
-            secretIDs[name] = try await engine.createSecret(name: name, labels: [StackLabels.namespace: spec.name], data: values.data(for: secret.content))
-            observer.report(.objectCreated(stage, kind: "secret", name: name))
+            run.executed.append(action)
         }
+    }
 
-        var configIDs = Dictionary(try await engine.configs().map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first })
-        for config in spec.configs where configIDs[config.name] == nil {
-            configIDs[config.name] = try await engine.createConfig(name: config.name, labels: config.labels, data: Data(config.data))
-            observer.report(.objectCreated(stage, kind: "config", name: config.name))
+    /// Writes `spec` over the service, keeping its restart counter (`docker service update
+    /// --force` is the cluster's, as the docker CLI keeps it). "update out of sequence" (task
+    /// state changes bump a service's version too) is retried on a fresh read.
+    public func write(_ spec: ServiceSpec, over id: String) async throws {
+        try await update(id) { current in
+            var next = spec
+            next.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate
+            return next
         }
+    }
 
-        let existing = try await engine.services(filters: namespace)
-        for desired in spec.services {
-            let wanted = StackConverter.resolvingReferences(desired, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
-            let change = try await converge(wanted, existing: existing.first { $0.Spec.Name == wanted.Name })
-            // A second pass after a reconnect finds unchanged what the first one did.
-            if change != .unchanged || changes[wanted.Name] == nil {
-                changes[wanted.Name] = change
-                observer.report(.service(stage, name: wanted.Name, change: change))
+    /// Writes what `change` makes of the service's current spec, reading it again when Swarm
+    /// answers "update out of sequence".
+    func update(_ id: String, _ change: (SwarmService) -> ServiceSpec) async throws {
+        var current = try await swarm.service(id)
+        for attempt in 1...5 {
+            do {
+                try await swarm.updateService(current.ID, version: current.Version, spec: change(current))
+                return
+            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
+                current = try await swarm.service(id)
             }
         }
-        let desiredNames = Set(spec.services.map(\.Name))
-        for stale in existing where !desiredNames.contains(stale.Spec.Name) {
-            try await engine.removeService(stale.ID)
-            changes[stale.Spec.Name] = .removed
-            observer.report(.service(stage, name: stale.Spec.Name, change: .removed))
+    }
+
+    func ignoringMissing(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch let error as EngineError where error.isNotFound {}
+    }
+
+    func waitUntilGone(serviceID: String) async throws {
+        let deadline = ContinuousClock.now + options.recreateWait
+        while ContinuousClock.now < deadline {
+            let tasks = try await swarm.tasks(filters: .service(serviceID))
+            if tasks.allSatisfy({ $0.Status.State.isTerminal }) { return }
+            try await Task.sleep(for: .milliseconds(250))
         }
     }
 
@@ -138,100 +207,49 @@ public struct Deployer: Sendable {
     /// overlay's DNS, so nothing finds it by name and whatever depends on it never gets
     /// healthy. After a lost Engine, these are the stage's services with a healthcheck that
     /// have a task of their current spec that reached running before the Engine was back
-    /// (workers report such tasks, with the time they changed, as they reconnect).
+    /// (workers report such tasks, with the time they changed, as they reconnect). This is
+    /// decided at the gate, not in the plan: the tasks are reported after the plan was made.
     public static func servicesHealthyDuringOutage(_ services: [SwarmService], tasks: [SwarmTask], before back: EngineTime) -> [SwarmService] {
         services.filter { service in
             guard let kind = service.Spec.TaskTemplate.ContainerSpec?.Healthcheck?.Test?.first, kind != "NONE" else { return false }
             return tasks.contains { task in
-                task.ServiceID == service.ID && task.DesiredState == "running" && task.Status.State == "running"
-                    && SpecDiff.sameTaskSpec(task.Spec, service.Spec.TaskTemplate)
-                    && (EngineTime(task.Status.Timestamp ?? "") ?? back) < back
+                guard task.ServiceID == service.ID, task.DesiredState == .running, task.Status.State == .running,
+                      SpecDiff.sameTaskSpec(task.Spec, service.Spec.TaskTemplate), let reached = task.Status.Timestamp else { return false }
+                return reached < back
             }
         }
     }
 
     /// Replaces a service's tasks (ForceUpdate, as `docker service update --force`), so that they register again.
     func restartTasks(of service: SwarmService) async throws {
-        _ = try await update(service) { current in
+        try await update(service.ID) { current in
             var spec = current.Spec
             spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1
             return spec
         }
     }
 
-    /// Creates, updates or leaves one service; "update out of sequence" is retried on a fresh read.
-    public func converge(_ wanted: ServiceSpec, existing: SwarmService?) async throws -> RolloutEvent.ServiceChange {
-        guard let current = existing else {
-            _ = try await engine.createService(wanted)
-            return .created
-        }
-        if SpecDiff.modeKind(current.Spec) != SpecDiff.modeKind(wanted) {
-            try await engine.removeService(current.ID)
-            try await waitUntilGone(serviceID: current.ID)
-            _ = try await engine.createService(wanted)
-            return .recreated(reason: "mode \(SpecDiff.modeKind(current.Spec)) -> \(SpecDiff.modeKind(wanted))")
-        }
-        var fields: [String] = []
-        let wrote = try await update(current) { service in
-            fields = SpecDiff.changedFields(desired: wanted, current: service.Spec)
-            guard !fields.isEmpty else { return nil }
-            // The restart counter belongs to the cluster (`docker service update --force`): kept, as the docker CLI keeps it.
-            var spec = wanted
-            spec.TaskTemplate.ForceUpdate = service.Spec.TaskTemplate.ForceUpdate
-            return spec
-        }
-        return wrote ? .updated(fields: fields) : .unchanged
-    }
+    // MARK: the gate
 
-    /// Writes what `change` makes of the service's spec (nil: nothing to write), reading the
-    /// service again when Swarm answers "update out of sequence" (task state changes bump
-    /// its version too). Returns whether it wrote.
-    func update(_ service: SwarmService, _ change: (SwarmService) -> ServiceSpec?) async throws -> Bool {
-        var current = service
-        for attempt in 1...5 {
-            guard let spec = change(current) else { return false }
-            do {
-                try await engine.updateService(current.ID, version: current.Version, spec: spec)
-                return true
-            } catch let error as EngineError where error.isOutOfSequence && attempt < 5 {
-                current = try await engine.service(current.ID)
-            }
-        }
-        return false
-    }
-
-    func waitUntilGone(serviceID: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let tasks = try await engine.tasks(filters: Filters([("service", serviceID)]))
-            if tasks.allSatisfy({ StageHealth.terminalStates.contains($0.Status.State) }) { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-    }
-
-    // MARK: health
-
-    /// - Parameter engineBack: when the Engine answered again after an outage during this stage.
-    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, started: ContinuousClock.Instant, failuresSince: EngineTime?,
-                          engineBack: EngineTime? = nil, changes: inout [String: RolloutEvent.ServiceChange]) async throws {
-        let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
+    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, run: inout StageRun) async throws {
+        let namespace = Filters.stack(prepared.spec.name)
         var stuckSince: [String: ContinuousClock.Instant] = [:]
         while true {
-            let services = try await engine.services(filters: namespace, status: true)
-            let tasks = try await engine.tasks(filters: namespace)
-            if let engineBack {
+            let services = try await swarm.services(filters: namespace, status: true)
+            let tasks = try await swarm.tasks(filters: namespace)
+            if let engineBack = run.engineBack {
                 let stale = Self.servicesHealthyDuringOutage(services, tasks: tasks, before: engineBack)
                 for service in stale {
                     try await restartTasks(of: service)
                     let change = RolloutEvent.ServiceChange.restarted(reason: "its tasks got healthy while the Engine was away; Swarm's DNS may lack them")
-                    changes[service.Spec.Name] = change
+                    run.changes[service.Spec.Name] = change
                     observer.report(.service(prepared.stage, name: service.Spec.Name, change: change))
                 }
                 if !stale.isEmpty { continue }
             }
-            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: failuresSince)
+            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: run.failuresSince)
             let now = ContinuousClock.now
-            observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - started))
+            observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - run.started))
             if verdict.isHealthy { return }
 
             var failing = verdict.failures
@@ -243,14 +261,13 @@ public struct Deployer: Sendable {
                 if now - since >= options.unschedulableGrace { failing.append(service) }
             }
             if !failing.isEmpty {
-                throw StageFailure(stage: prepared.stage, summary: "stage \(prepared.stage.rawValue) is not healthy",
+                throw StageFailure(stage: prepared.stage, reason: .unhealthy,
                                    services: try await explain(failing, services: services, tasks: tasks))
             }
             let timeout = options.stageTimeouts[prepared.stage] ?? options.stageTimeout
-            if now - started >= timeout {
+            if now - run.started >= timeout {
                 let waiting = verdict.services.filter { !$0.isHealthy }
-                throw StageFailure(stage: prepared.stage,
-                                   summary: "stage \(prepared.stage.rawValue) did not become healthy within \(timeout)",
+                throw StageFailure(stage: prepared.stage, reason: .timedOut(timeout),
                                    services: try await explain(waiting, services: services, tasks: tasks))
             }
             await waker.wait(upTo: options.pollInterval)
@@ -260,7 +277,7 @@ public struct Deployer: Sendable {
     /// Why each service is unhealthy, with the last lines of its logs.
     func explain(_ unhealthy: [ServiceHealth], services: [SwarmService], tasks: [SwarmTask]) async throws -> [StageFailure.ServiceProblem] {
         // A node that went down is the reason, not only Swarm's "no suitable node".
-        let nodes = try? await engine.nodes()
+        let nodes = try? await swarm.nodes()
         var problems: [StageFailure.ServiceProblem] = []
         for health in unhealthy {
             let reason: String
@@ -282,9 +299,10 @@ public struct Deployer: Sendable {
     }
 
     func lastLogLines(_ serviceID: String) async -> [String] {
+        let swarm = swarm, count = options.logLines
         let reader = Task { () -> [String] in
             var lines: [String] = []
-            guard let stream = try? await engine.serviceLogs(serviceID, tail: options.logLines) else { return [] }
+            guard let stream = try? await swarm.serviceLogs(serviceID, tail: count, follow: false) else { return [] }
             do {
                 for try await line in stream { lines.append(line.text) }
             } catch {}
@@ -298,19 +316,6 @@ public struct Deployer: Sendable {
         timer.cancel()
         return Array(lines.suffix(options.logLines))
     }
-
-    func removeUnusedConfigs(_ prepared: PreparedStage) async throws {
-        let wanted = Set(prepared.spec.configs.map(\.name))
-        let namespace = Filters([("label", "\(StackLabels.namespace)=\(prepared.spec.name)")])
-        for config in try await engine.configs(filters: namespace) where !wanted.contains(config.Spec.Name) {
-            do {
-                try await engine.removeConfig(config.ID)
-                observer.report(.objectRemoved(prepared.stage, kind: "config", name: config.Spec.Name))
-            } catch let error as EngineError where error.status == 400 || error.isConflict {
-                // Still used by a task that is shutting down: the next deploy removes it.
-            }
-        }
-    }
 }
 
 /// What a deploy did.
@@ -318,16 +323,30 @@ public struct DeployReport: Sendable {
     public init() {}
 
     public var changes: [Stage: [String: RolloutEvent.ServiceChange]] = [:]
+    /// Every action executed, in order (after a lost Engine, the new plan's too).
+    public var executed: [DeployAction] = []
     public var healthyAfter: [Stage: Duration] = [:]
     public var healthyAt: [Stage: Date] = [:]
 
+    /// Services created, updated, recreated, restarted or removed.
     public var writes: Int {
         changes.values.flatMap(\.values).filter { $0 != .unchanged }.count
     }
 }
 
-/// A stage that did not become healthy: later stages were not touched.
-public struct StageFailure: Error, Sendable, CustomStringConvertible {
+/// A stage that did not become healthy, or could not start: later stages were not touched.
+/// It carries facts; the command line words them.
+public struct StageFailure: Error, Sendable {
+    public enum Reason: Sendable, Equatable {
+        /// A service failed (tasks failing, unschedulable past the grace period).
+        case unhealthy
+        case timedOut(Duration)
+        /// A network the stack attaches to but does not create (made by an earlier stage).
+        case missingExternalNetwork(String)
+        /// A secret the stack uses that does not exist, and whose content swarmstage does not know.
+        case unknownSecret(String)
+    }
+
     public struct ServiceProblem: Sendable {
         public var service: String
         public var reason: String
@@ -335,17 +354,15 @@ public struct StageFailure: Error, Sendable, CustomStringConvertible {
     }
 
     public var stage: Stage
-    public var summary: String
+    public var reason: Reason
     public var services: [ServiceProblem]
 
-    public var description: String {
-        var lines = ["error: \(summary)"]
-        for problem in services {
-            lines.append("  \(problem.service): \(problem.reason)")
-            for line in problem.logLines { lines.append("    | \(line)") }
-        }
-        let later = Stage.allCases.filter { $0 > stage }.map(\.rawValue)
-        if !later.isEmpty { lines.append("later stages (\(later.joined(separator: ", "))) were not touched; fix the cause and run deploy again") }
-        return lines.joined(separator: "\n")
+    public init(stage: Stage, reason: Reason, services: [ServiceProblem]) {
+        self.stage = stage
+        self.reason = reason
+        self.services = services
     }
+
+    /// Stages after this one, which were not touched.
+    public var laterStages: [Stage] { Stage.allCases.filter { $0 > stage } }
 }

@@ -1,4 +1,5 @@
-import Engine
+import Blueprint
+import SwarmModel
 import Inventory
 import struct Inventory.Host
 
@@ -134,16 +135,16 @@ public struct NodeLabelPlan: Sendable {
         }
 
         for (host, node) in matches {
-            let inventoryRole = host.has(.manager) ? "manager" : "worker"
-            let swarmRole = node.Spec.Role ?? "worker"
+            let inventoryRole = host.nodeFacts.role
+            let swarmRole = node.Spec.Role ?? .worker
             if inventoryRole != swarmRole {
-                plan.notices.append(.roleMismatch(host: host.name, inventory: inventoryRole, swarm: swarmRole))
+                plan.notices.append(.roleMismatch(host: host.name, inventory: inventoryRole.rawValue, swarm: swarmRole.rawValue))
             }
             if let availability = node.Spec.Availability, availability != "active" {
                 plan.notices.append(.notActive(host: host.name, availability: availability))
             }
-            if let state = node.Status?.State, state != "ready" {
-                plan.notices.append(.notReady(host: host.name, state: state))
+            if let state = node.Status?.State, state != .ready {
+                plan.notices.append(.notReady(host: host.name, state: state.rawValue))
             }
             let update = labelUpdate(host: host, node: node, wanted: wanted, prune: prune)
             if update.isEmpty { plan.unchanged.append(host.name) }

@@ -1,11 +1,11 @@
-import Engine
+import SwarmModel
 import Inventory
 
 /// Applies a label plan: each node's whole spec, at the version it was read at.
 public struct NodeLabeler: Sendable {
-    public let engine: EngineClient
+    public let engine: any SwarmAPI
 
-    public init(engine: EngineClient) {
+    public init(engine: any SwarmAPI) {
         self.engine = engine
     }
 

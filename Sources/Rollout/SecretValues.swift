@@ -8,26 +8,34 @@ public struct SecretValues: Sendable {
     var minioRootUser: String?
     var minioRootPassword: String?
 
-    public struct Problem: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    /// What is wrong with the credentials; the command line words it.
+    public enum Problem: Error, Sendable, Equatable {
+        case unreadableFile(String)
+        case fileReadableByOthers(String, mode: Int)
+        case malformedLine(String, line: Int)
+        /// The secrets that cannot be made without MINIO_ROOT_USER and MINIO_ROOT_PASSWORD.
+        case missing(secrets: [String])
+        case userTooShort
+        case passwordTooShort
+        case lineBreak
     }
 
     public init(environment: [String: String], secretsFile: String?) throws {
         var values = environment.filter { $0.key.hasPrefix("MINIO_ROOT_") }
         if let secretsFile {
             guard let data = FileManager.default.contents(atPath: secretsFile) else {
-                throw Problem(description: "\(secretsFile): cannot read the secrets file")
+                throw Problem.unreadableFile(secretsFile)
             }
             let attributes = try? FileManager.default.attributesOfItem(atPath: secretsFile)
             if let permissions = attributes?[.posixPermissions] as? Int, permissions & 0o077 != 0 {
-                throw Problem(description: "\(secretsFile): the secrets file is readable by others (mode \(String(permissions, radix: 8))); chmod 600 it")
+                throw Problem.fileReadableByOthers(secretsFile, mode: permissions & 0o777)
             }
             for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
                 let parts = trimmed.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"].contains(parts[0]) else {
-                    throw Problem(description: "\(secretsFile):\(number + 1): expected MINIO_ROOT_USER=... or MINIO_ROOT_PASSWORD=...")
+                    throw Problem.malformedLine(secretsFile, line: number + 1)
                 }
                 values[parts[0]] = parts[1]
             }
@@ -40,11 +48,11 @@ public struct SecretValues: Sendable {
     public func check(_ needed: [SecretSpec]) throws {
         guard !needed.isEmpty else { return }
         guard let user = minioRootUser, let password = minioRootPassword else {
-            throw Problem(description: "MINIO_ROOT_USER and MINIO_ROOT_PASSWORD must be set (in the environment or a --secrets-file) to create the secrets \(needed.map(\.name).joined(separator: ", "))")
+            throw Problem.missing(secrets: needed.map(\.name))
         }
-        guard user.count >= 3 else { throw Problem(description: "MINIO_ROOT_USER must have at least 3 characters (MinIO refuses shorter)") }
-        guard password.count >= 8 else { throw Problem(description: "MINIO_ROOT_PASSWORD must have at least 8 characters (MinIO refuses shorter)") }
-        guard !user.contains("\n"), !password.contains("\n") else { throw Problem(description: "MinIO credentials cannot contain line breaks") }
+        guard user.count >= 3 else { throw Problem.userTooShort }
+        guard password.count >= 8 else { throw Problem.passwordTooShort }
+        guard !user.contains("\n"), !password.contains("\n") else { throw Problem.lineBreak }
     }
 
     public func data(for content: SecretSpec.Content) -> Data {

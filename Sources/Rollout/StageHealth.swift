@@ -1,4 +1,4 @@
-import Engine
+import SwarmModel
 import StackConvert
 
 /// Where one service of a stage stands.
@@ -66,29 +66,26 @@ public enum StageHealth {
         let name = service.Spec.Name
         // Tasks made from the spec now in force (Swarm's own test for an out-of-date task).
         let current = tasks.filter { SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }
-        let reachedAt = { (task: SwarmTask) in EngineTime(task.Status.Timestamp ?? "") ?? EngineTime(nanoseconds: 0) }
-        let failed = current.filter { ["failed", "rejected"].contains($0.Status.State) }
-            .filter { task in failuresSince.map { since in (EngineTime(task.Status.Timestamp ?? "") ?? since) >= since } ?? true }
-            .sorted { reachedAt($0) < reachedAt($1) }
+        // A failure without a time cannot be placed before the deploy: it counts.
+        let failed = current.filter { $0.Status.State.isFailure }
+            .filter { task in failuresSince.map { since in task.Status.Timestamp.map { $0 >= since } ?? true } ?? true }
+            .sorted { ($0.Status.Timestamp?.nanoseconds ?? 0) < ($1.Status.Timestamp?.nanoseconds ?? 0) }
 
         // A paused or rolled-back update fails the stage when it began during this deploy;
         // an older one (say, Swarm rolling back someone's broken change) is history.
-        switch service.UpdateStatus?.State {
-        case "paused", "rollback_started", "rollback_paused", "rollback_completed":
-            let began = EngineTime(service.UpdateStatus?.StartedAt ?? "")
-            if let failuresSince, let began, began < failuresSince { break }
+        if let update = service.UpdateStatus, let state = update.State, state.isStoppedOrRolledBack {
+            let olderThanDeploy = failuresSince.flatMap { since in update.StartedAt.map { $0 < since } } ?? false
             // Without a deploy to judge (health), a finished rollback is history: the previous
             // spec serves, and the tasks below say whether it serves well.
-            if failuresSince == nil, service.UpdateStatus?.State == "rollback_completed" { break }
-            let message = service.UpdateStatus?.Message ?? ""
-            return ServiceHealth(name: name, state: .failed("update \(service.UpdateStatus?.State ?? ""): \(message)"), running: 0, desired: 0)
-        default:
-            break
+            let finishedRollback = failuresSince == nil && state == .rollbackCompleted
+            if !olderThanDeploy && !finishedRollback {
+                return ServiceHealth(name: name, state: .failed("update \(state): \(update.Message ?? "")"), running: 0, desired: 0)
+            }
         }
 
         if let job = service.Spec.Mode?.ReplicatedJob {
             let total = Int(job.TotalCompletions ?? 1)
-            let completed = current.filter { $0.Status.State == "complete" }.count
+            let completed = current.filter { $0.Status.State == .complete }.count
             if completed >= total { return ServiceHealth(name: name, state: .healthy, running: completed, desired: total) }
             let attempts = Int(service.Spec.TaskTemplate.RestartPolicy?.MaxAttempts ?? 0)
             if let last = failed.last, failed.count > max(attempts, failureLimit - 1) {
@@ -97,10 +94,10 @@ public enum StageHealth {
             return ServiceHealth(name: name, state: .waiting(progress(current, completed: completed, of: total)), running: completed, desired: total)
         }
 
-        let wantsRunning = current.filter { $0.DesiredState == "running" }
-        let running = wantsRunning.filter { $0.Status.State == "running" }.count
+        let wantsRunning = current.filter { $0.DesiredState == .running }
+        let running = wantsRunning.filter { $0.Status.State == .running }.count
         // Tasks of an older spec that still run: an update is under way.
-        let outdated = tasks.filter { $0.DesiredState == "running" && !SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }.count
+        let outdated = tasks.filter { $0.DesiredState == .running && !SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }.count
         let desired: Int
         if let status = service.ServiceStatus?.DesiredTasks {
             desired = status
@@ -111,7 +108,7 @@ public enum StageHealth {
         }
 
         // Running as desired is healthy, whatever failed before.
-        if desired > 0, running == desired, wantsRunning.count == desired, outdated == 0, service.UpdateStatus?.State != "updating" {
+        if desired > 0, running == desired, wantsRunning.count == desired, outdated == 0, service.UpdateStatus?.State != .updating {
             return ServiceHealth(name: name, state: .healthy, running: running, desired: desired)
         }
         if failed.count >= failureLimit, let last = failed.last {
@@ -120,10 +117,10 @@ public enum StageHealth {
         if service.Spec.Mode?.Global != nil, desired == 0 {
             return ServiceHealth(name: name, state: .unschedulable("no node matches its placement constraints"), running: 0, desired: 0)
         }
-        if let stuck = wantsRunning.first(where: { ["new", "pending"].contains($0.Status.State) && ($0.Status.Err ?? "").contains("no suitable node") }) {
+        if let stuck = wantsRunning.first(where: { $0.Status.State.isUnscheduled && ($0.Status.Err ?? "").contains("no suitable node") }) {
             return ServiceHealth(name: name, state: .unschedulable(stuck.Status.Err ?? "no suitable node"), running: running, desired: desired)
         }
-        if service.UpdateStatus?.State == "updating" {
+        if service.UpdateStatus?.State == .updating {
             return ServiceHealth(name: name, state: .waiting("updating, \(running)/\(desired) running"), running: running, desired: desired)
         }
         var reason = progress(wantsRunning, completed: running, of: desired)
@@ -133,17 +130,14 @@ public enum StageHealth {
     }
 
     static func progress(_ tasks: [SwarmTask], completed: Int, of total: Int) -> String {
-        let states = Dictionary(grouping: tasks.filter { $0.Status.State != "running" && $0.Status.State != "complete" }, by: \.Status.State)
+        let states = Dictionary(grouping: tasks.filter { $0.Status.State != .running && $0.Status.State != .complete }, by: \.Status.State)
             .map { "\($0.value.count) \($0.key)" }.sorted()
         return "\(completed)/\(total) running" + (states.isEmpty ? "" : " (\(states.joined(separator: ", ")))")
     }
 
-    /// States a task never leaves; such a task holds no container and no network endpoint.
-    public static let terminalStates: Set<String> = ["complete", "shutdown", "failed", "rejected", "orphaned", "remove"]
-
     /// "task failed: <error> (exit 1)".
     public static func describe(_ task: SwarmTask) -> String {
-        var text = task.Status.Err ?? task.Status.Message ?? task.Status.State
+        var text = task.Status.Err ?? task.Status.Message ?? task.Status.State.rawValue
         if let code = task.Status.ContainerStatus?.ExitCode, code != 0 { text += " (exit \(code))" }
         return text
     }

@@ -1,20 +1,22 @@
-import Engine
 import Foundation
 import Inventory
 import StackConvert
+import SwarmModel
 
 /// Removes stages in reverse order: services, then (once their tasks are gone)
 /// configs, secrets and networks of the stack. Data on the hosts stays.
 public struct Teardown: Sendable {
-    public let engine: EngineClient
+    public let swarm: any SwarmAPI
     public let observer: any RolloutObserver
     public var timeout: Duration
 
     /// How long a lost Engine (a dockerd restart) may take to answer again.
     public var reconnectWindow: Duration = .seconds(180)
+    /// How often it looks again while waiting for tasks to stop and networks to be free.
+    public var pollInterval: Duration = .milliseconds(250)
 
-    public init(engine: EngineClient, observer: any RolloutObserver = SilentObserver(), timeout: Duration = .seconds(300)) {
-        self.engine = engine
+    public init(swarm: any SwarmAPI, observer: any RolloutObserver = SilentObserver(), timeout: Duration = .seconds(300)) {
+        self.swarm = swarm
         self.observer = observer
         self.timeout = timeout
     }
@@ -29,7 +31,8 @@ public struct Teardown: Sendable {
                     try await remove(stage, stack: stack, started: started)
                     break
                 } catch where EngineOutage.isOutage(error) {
-                    _ = try await EngineOutage(engine: engine, observer: observer, window: reconnectWindow, operation: "teardown")
+                    _ = try await EngineOutage(swarm: swarm, observer: observer, window: reconnectWindow, operation: .teardown,
+                                                retryInterval: pollInterval * 4)
                         .waitForEngine(during: stage, after: error)
                 }
             }
@@ -37,37 +40,37 @@ public struct Teardown: Sendable {
     }
 
     func remove(_ stage: Stage, stack: String, started: ContinuousClock.Instant) async throws {
-        let namespace = Filters([("label", "\(StackLabels.namespace)=\(stack)")])
-        let services = try await engine.services(filters: namespace)
+        let namespace = Filters.stack(stack)
+        let services = try await swarm.services(filters: namespace)
         for service in services {
-            try await ignoringMissing { try await engine.removeService(service.ID) }
+            try await ignoringMissing { try await swarm.removeService(service.ID) }
             observer.report(.service(stage, name: service.Spec.Name, change: .removed))
         }
         // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
         let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
-        try await waitUntil("the tasks of \(stack) to stop") {
-            let live = try await engine.tasks(filters: namespace).filter { !StageHealth.terminalStates.contains($0.Status.State) }
+        try await waitUntil(stage, "the tasks of \(stack) to stop") {
+            let live = try await swarm.tasks(filters: namespace).filter { !$0.Status.State.isTerminal }
             let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
             observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
             return live.isEmpty
         }
-        for config in try await engine.configs(filters: namespace) {
-            try await ignoringMissing { try await engine.removeConfig(config.ID) }
+        for config in try await swarm.configs(filters: namespace) {
+            try await ignoringMissing { try await swarm.removeConfig(config.ID) }
             observer.report(.objectRemoved(stage, kind: "config", name: config.Spec.Name))
         }
-        for secret in try await engine.secrets(filters: namespace) {
-            try await ignoringMissing { try await engine.removeSecret(secret.ID) }
+        for secret in try await swarm.secrets(filters: namespace) {
+            try await ignoringMissing { try await swarm.removeSecret(secret.ID) }
             observer.report(.objectRemoved(stage, kind: "secret", name: secret.Spec.Name))
         }
         // A network goes once no container is attached; containers stop after their tasks are gone.
-        for network in try await engine.networks(filters: namespace) {
-            try await waitUntil("network \(network.Name) is free") {
+        for network in try await swarm.networks(filters: namespace) {
+            try await waitUntil(stage, "network \(network.Name) to be free") {
                 do {
-                    try await engine.removeNetwork(network.Id)
+                    try await swarm.removeNetwork(network.Id)
                     return true
                 } catch let error as EngineError where error.isNotFound {
                     return true
-                } catch let error as EngineError where error.status == 403 || error.status == 409 || error.message.contains("in use") {
+                } catch let error as EngineError where error.status == 403 || error.isConflict || error.message.contains("in use") {
                     return false
                 }
             }
@@ -80,12 +83,20 @@ public struct Teardown: Sendable {
         do { try await body() } catch let error as EngineError where error.isNotFound {}
     }
 
-    func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
+    func waitUntil(_ stage: Stage, _ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
+            try await Task.sleep(for: pollInterval)
         }
-        throw EngineRequirementError("teardown: waited \(timeout) for \(what)")
+        throw TeardownTimeout(stage: stage, waitingFor: what, timeout: timeout)
     }
+}
+
+/// Teardown waited too long for something the Engine does by itself (tasks stopping, a
+/// network freed by its last container).
+public struct TeardownTimeout: Error, Sendable {
+    public var stage: Stage
+    public var waitingFor: String
+    public var timeout: Duration
 }

@@ -1,4 +1,4 @@
-import Engine
+import SwarmModel
 import Foundation
 
 /// Sleeps until the Engine reports something or a short interval passes, whichever
@@ -11,7 +11,7 @@ final class Waker: @unchecked Sendable {
 
     /// Starts listening (again, after a lost Engine); without events (an old daemon,
     /// a broken stream) it still wakes on time.
-    func start(_ engine: EngineClient) async {
+    func start(_ engine: any SwarmAPI) async {
         reader?.cancel()
         reader = nil
         guard let events = try? await engine.events(filters: Filters([("type", "service"), ("type", "node"), ("type", "container")])) else { return }

@@ -1,4 +1,4 @@
-import Engine
+import SwarmModel
 import Foundation
 
 /// Which fields of a service spec differ, ignoring what the Engine fills in by

@@ -1,5 +1,5 @@
 import Compose
-import Engine
+import SwarmModel
 
 /// Compose model -> Engine specs with the docker CLI's semantics (docker/cli's
 /// `cli/compose/convert`): names scoped `<stack>_<key>` unless the file names them,
@@ -96,7 +96,7 @@ public enum StackConverter {
                 Resources: deploy.limits.map {
                     ResourceRequirements(Limits: Resources(NanoCPUs: Int64($0.centiCPUs) * 10_000_000, MemoryBytes: $0.memoryMiB << 20))
                 },
-                RestartPolicy: Engine.RestartPolicy(
+                RestartPolicy: SwarmModel.RestartPolicy(
                     Condition: deploy.restartPolicy.condition.rawValue,
                     Delay: nanoseconds(deploy.restartPolicy.delaySeconds),
                     MaxAttempts: deploy.restartPolicy.maxAttempts.map(UInt64.init),
@@ -113,8 +113,8 @@ public enum StackConverter {
                 }))
     }
 
-    static func convert(_ config: Compose.UpdateConfig) -> Engine.UpdateConfig {
-        Engine.UpdateConfig(Parallelism: UInt64(config.parallelism), Delay: nanoseconds(config.delaySeconds),
+    static func convert(_ config: Compose.UpdateConfig) -> SwarmModel.UpdateConfig {
+        SwarmModel.UpdateConfig(Parallelism: UInt64(config.parallelism), Delay: nanoseconds(config.delaySeconds),
                             FailureAction: config.failureAction.rawValue, Monitor: nanoseconds(config.monitorSeconds),
                             MaxFailureRatio: 0, Order: config.order.rawValue)
     }
@@ -128,7 +128,8 @@ public enum StackConverter {
         var spec = spec
         spec.TaskTemplate.Networks = spec.TaskTemplate.Networks?.map {
             var attachment = $0
-            attachment.Target = networkIDs[attachment.Target] ?? attachment.Target
+            // An empty ID is a network a plan creates and the Engine has not named yet.
+            if let id = networkIDs[attachment.Target], !id.isEmpty { attachment.Target = id }
             return attachment
         }.sorted { $0.Target < $1.Target }
         guard var container = spec.TaskTemplate.ContainerSpec else { return spec }

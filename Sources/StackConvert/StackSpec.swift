@@ -1,4 +1,4 @@
-import Engine
+import SwarmModel
 
 /// One stack as the Engine will hold it: what `docker stack deploy` would create
 /// from the same file, computed without talking to the Engine.
@@ -41,10 +41,4 @@ public struct FileObjectSpec: Sendable, Equatable {
     public var name: String
     public var labels: [String: String]
     public var data: [UInt8]
-}
-
-/// The labels that make objects a stack to the docker CLI.
-public enum StackLabels {
-    public static let namespace = "com.docker.stack.namespace"
-    public static let image = "com.docker.stack.image"
 }

@@ -7,7 +7,8 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         abstract: "Deploy Milvus 2.3 on Docker Swarm in stages, from one inventory file.",
         discussion: """
         Exit codes (all commands): 0 success or healthy, 1 degraded or differences found, \
-        2 failed, 3 usage or configuration error, 4 Docker Engine unreachable or refused.
+        2 failed, 3 usage or configuration error, 4 Docker Engine unreachable or refused, \
+        5 internal error (a bug: please report it).
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, TeardownCommand.self, Health.self]
@@ -43,8 +44,14 @@ public struct SwarmstageCommand: AsyncParsableCommand {
                 if !message.isEmpty { Console.out(message) }
                 return StatusCode.success.rawValue
             }
-            Console.error(message)
-            return StatusCode.usage.rawValue
+            if code == .validationFailure {
+                Console.error(message)
+                return StatusCode.usage.rawValue
+            }
+            // Anything else is an error nobody classified: a bug, never "usage".
+            let failure = Failure.internal(error)
+            Console.error(failure.message)
+            return failure.code.rawValue
         }
     }
 }

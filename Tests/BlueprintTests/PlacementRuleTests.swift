@@ -2,6 +2,7 @@ import Blueprint
 import Compose
 import Inventory
 import struct Inventory.Host
+import SwarmModel
 import Testing
 import TestSupport
 
@@ -145,10 +146,15 @@ struct PlacementRuleTests {
         #expect(bookie.service.environment["PULSAR_MEM"] == "-Xms7372m -Xmx7372m -XX:MaxDirectMemorySize=14745m")
     }
 
-    @Test func constraintsParseBackToWhatTheyWere() {
-        for constraint in [PlacementConstraint.label("etcd1", equals: "true"), .manager, .hostname("h1"), .nodeID("abc")] {
-            #expect(PlacementConstraint(parsing: constraint.description) == constraint)
-        }
-        #expect(PlacementConstraint(parsing: "node.platform.os==linux") == nil)
+    @Test func hostsAreJudgedByTheSameConstraintsAsNodes() throws {
+        let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(RepositoryPaths.referenceInventory))
+        let managers = blueprint.inventory.hosts.filter { $0.has(.manager) }
+        let worker = try #require(blueprint.inventory.hosts.first { !$0.has(.manager) })
+        #expect(managers.allSatisfy { PlacementConstraint.manager.isSatisfied(by: $0) })
+        #expect(!PlacementConstraint.manager.isSatisfied(by: worker))
+        let notManager = try #require(PlacementConstraint(parsing: "node.role != manager"))
+        #expect(notManager.isSatisfied(by: worker) && !managers.contains { notManager.isSatisfied(by: $0) })
+        #expect(PlacementConstraint.pinned(to: worker).isSatisfied(by: worker))
+        #expect(!PlacementConstraint.pinned(to: worker).isSatisfied(by: managers[0]))
     }
 }

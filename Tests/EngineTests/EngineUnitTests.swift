@@ -1,5 +1,7 @@
-import Engine
+import CurlTransport
+@testable import Engine
 import Foundation
+import SwarmModel
 import Testing
 
 @Suite("Engine client pieces")
@@ -58,5 +60,29 @@ struct EngineUnitTests {
         let worker = EngineError(method: "GET", path: "/v1.41/nodes", status: 503,
                                  message: "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.")
         #expect(worker.isNotManager)
+    }
+
+    @Test func aTransportFailureIsAnEngineErrorOfTheRightKind() {
+        func kind(_ transport: TransportError.Kind) -> EngineError.Kind {
+            EngineClient.engineError(TransportError(kind: transport, socketPath: "/run/docker.sock", detail: "x"), method: "GET", path: "/info").kind
+        }
+        #expect(kind(.connectionRefused) == .unreachable)
+        #expect(kind(.socketMissing) == .unreachable)
+        #expect(kind(.timedOut) == .unreachable)
+        #expect(kind(.permissionDenied) == .refused, "permission denied is no outage: waiting does not help")
+        #expect(kind(.cancelled) == .refused)
+        let error = EngineClient.engineError(TransportError(kind: .permissionDenied, socketPath: "/run/docker.sock", detail: ""), method: "GET", path: "/info")
+        #expect(error.status == nil)
+        #expect(error.description == "permission denied on /run/docker.sock: run as root or as a member of the socket's group (usually docker)")
+    }
+
+    @Test func answersAreSortedIntoKinds() {
+        #expect(EngineError(method: "GET", path: "/services/x", status: 404, message: "service x not found").kind == .notFound)
+        #expect(EngineError(method: "POST", path: "/services/create", status: 409, message: "name conflicts").kind == .conflict)
+        #expect(EngineError(method: "POST", path: "/services/x/update", status: 500, message: "rpc error: update out of sequence").kind == .conflict)
+        #expect(EngineError(method: "GET", path: "/nodes", status: 500, message: "The swarm does not have a leader").kind == .transient)
+        #expect(EngineError(method: "GET", path: "/nodes", status: 503, message: "This node is not a swarm manager.").kind == .transient)
+        #expect(EngineError(method: "POST", path: "/services/create", status: 400, message: "invalid mount config").kind == .refused)
+        #expect(EngineError(method: "POST", path: "/services/create", status: 500, message: "internal failure").kind == .refused)
     }
 }

@@ -1,6 +1,7 @@
 import CurlTransport
 import Engine
 import Foundation
+import SwarmModel
 import Testing
 import TestSupport
 
@@ -23,7 +24,7 @@ struct LabEngineTests {
         return (try await engine.createService(spec), name)
     }
 
-    static func waitForTask(_ engine: EngineClient, service: String, states: Set<String>, timeout: Duration = .seconds(60)) async throws -> SwarmTask {
+    static func waitForTask(_ engine: EngineClient, service: String, states: Set<TaskState>, timeout: Duration = .seconds(60)) async throws -> SwarmTask {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let tasks = try await engine.tasks(filters: Filters([("service", service)]))
@@ -108,7 +109,7 @@ struct LabEngineTests {
             let service = try await Self.probeService(engine, script: script)
             _ = try await Self.waitForTask(engine, service: service.id, states: ["complete"])
             var lines: [LogLine] = []
-            for try await line in try await engine.serviceLogs(service.id, tail: 1000) { lines.append(line) }
+            for try await line in try await engine.serviceLogs(service.id, tail: 1000, follow: false) { lines.append(line) }
             #expect(lines.first { $0.text == "out-1" }?.stream == .stdout)
             #expect(lines.first { $0.text == "err-1" }?.stream == .stderr)
             #expect(lines.filter { $0.text.hasPrefix("line-") }.map(\.text) == (0..<200).map { "line-\($0)" })

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Inventory
 import Rollout
+import SwarmModel
 import Testing
 import TestSupport
 

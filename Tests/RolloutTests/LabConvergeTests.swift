@@ -1,10 +1,11 @@
 import Engine
 import Foundation
 import Rollout
+import SwarmModel
 import Testing
 import TestSupport
 
-/// Converging one service against the lab's Engine.
+/// Writing one service against the lab's Engine.
 @Suite("Converging services on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabConvergeTests {
     @Test func updateOutOfSequenceIsRetriedWithAFreshRead() async throws {
@@ -24,10 +25,11 @@ struct LabConvergeTests {
             try await engine.updateService(id, version: stale.Version, spec: other)
             #expect(try await engine.service(id).Version != stale.Version)
 
+            // The plan was made from the stale read; executing it meets "update out of sequence".
             spec.TaskTemplate.ContainerSpec?.Env = ["A=2"]
-            let deployer = Deployer(engine: engine)
-            let change = try await deployer.converge(spec, existing: stale)
-            #expect(change == .updated(fields: ["Labels.touched", "TaskTemplate.ContainerSpec.Env"]))
+            let action = DeployPlanner.serviceAction(spec, current: stale, snapshot: SwarmSnapshot())
+            #expect(action == .updateService(id: id, spec: spec, fields: ["TaskTemplate.ContainerSpec.Env"]))
+            try await Deployer(swarm: engine).write(spec, over: id)
             #expect(try await engine.service(id).Spec.TaskTemplate.ContainerSpec?.Env == ["A=2"])
             try await engine.removeService(id)
         }

@@ -1,7 +1,7 @@
-import CurlTransport
 import Engine
 import Foundation
 import Rollout
+import SwarmModel
 import Testing
 
 /// Naming the down node behind a service that cannot run, from nodes and tasks shaped like the Engine's.
@@ -64,18 +64,6 @@ struct NodeOutageTests {
         #expect(NodeOutage.explain(minio1, tasks: [ended], nodes: Self.cluster) == nil)
     }
 
-    @Test func constraintsAreReadAsSwarmReadsThem() throws {
-        let worker = try Self.node("node7", labels: ["zone": "A"])
-        #expect(NodeOutage.satisfied("node.labels.zone == a", by: worker), "values compare without case")
-        #expect(!NodeOutage.satisfied("node.labels.zone != A", by: worker))
-        #expect(NodeOutage.satisfied("node.labels.rack != 3", by: worker), "a missing label is not equal")
-        #expect(!NodeOutage.satisfied("node.labels.rack == 3", by: worker))
-        #expect(NodeOutage.satisfied("node.role==worker", by: worker))
-        #expect(!NodeOutage.satisfied("node.hostname==node8", by: worker))
-        #expect(NodeOutage.satisfied("node.id == node-node7", by: worker))
-        #expect(NodeOutage.satisfied("engine.labels.disk == ssd", by: worker), "what it cannot read names no node")
-    }
-
     @Test func tasksThatGotHealthyBeforeTheEngineWasBackAreFound() throws {
         var checked = StageHealthTests.template
         checked.ContainerSpec?.Healthcheck = HealthConfig(Test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"])
@@ -92,17 +80,17 @@ struct NodeOutageTests {
         #expect(Deployer.servicesHealthyDuringOutage([minio], tasks: [starting], before: back).isEmpty)
     }
 
-    @Test func onlyLostTransportsAndASwarmWithoutLeaderAreOutages() {
-        let refused = TransportError(kind: .connectionRefused, socketPath: "/run/docker.sock", detail: "")
-        #expect(EngineOutage.isOutage(refused))
-        #expect(EngineOutage.isOutage(TransportError(kind: .socketMissing, socketPath: "/run/docker.sock", detail: "")))
-        #expect(!EngineOutage.isOutage(TransportError(kind: .permissionDenied, socketPath: "/run/docker.sock", detail: "")))
-        #expect(!EngineOutage.isOutage(TransportError(kind: .cancelled, socketPath: "/run/docker.sock", detail: "")))
+    @Test func onlyALostEngineAndASwarmWithoutLeaderAreOutages() {
+        #expect(EngineOutage.isOutage(EngineError(unanswered: "GET", path: "/nodes", kind: .unreachable, message: "refused")))
+        #expect(!EngineOutage.isOutage(EngineError(unanswered: "GET", path: "/nodes", kind: .refused, message: "permission denied")))
         #expect(EngineOutage.isOutage(EngineError(method: "GET", path: "/services", status: 500,
                                                     message: "rpc error: code = Unknown desc = The swarm does not have a leader")))
         #expect(EngineOutage.isOutage(EngineError(method: "GET", path: "/nodes", status: 503, message: "This node is not a swarm manager.")))
         #expect(!EngineOutage.isOutage(EngineError(method: "POST", path: "/services/create", status: 400, message: "invalid mount config")))
         #expect(!EngineOutage.isOutage(EngineError(method: "POST", path: "/services/x/update", status: 500,
                                                      message: "rpc error: code = Unknown desc = update out of sequence")))
+        #expect(!EngineOutage.isOutage(NodeOutageTests.Unrelated()), "an error that is not the Engine's is not an outage")
     }
+
+    struct Unrelated: Error {}
 }

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Rollout
 import StackConvert
+import SwarmModel
 import Testing
 
 /// The health verdict, from services and tasks shaped like the Engine's answers.

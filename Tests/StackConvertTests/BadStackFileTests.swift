@@ -1,5 +1,6 @@
 import Foundation
 import StackConvert
+import SwarmModel
 import Testing
 import YAMLSource
 

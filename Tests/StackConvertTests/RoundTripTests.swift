@@ -1,8 +1,8 @@
 import Blueprint
 import Compose
-import Engine
 import Foundation
 import StackConvert
+import SwarmModel
 import Testing
 import TestSupport
 import YAMLSource

@@ -1,6 +1,6 @@
-import Engine
 import Foundation
 import StackConvert
+import SwarmModel
 import Testing
 
 @Suite("Spec differences")

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Inventory
 import Rollout
+import SwarmModel
 import Testing
 import TestSupport
 
@@ -167,12 +168,12 @@ struct LabDeployTests {
         var previousHealthy: EngineTime?
         for stack in stacks {
             // Only tasks of the services there now: completed job tasks of removed services linger.
-            let current = Set(try await engine.services(filters: Filters([("label", "com.docker.stack.namespace=\(stack)")])).map(\.ID))
-            let tasks = try await engine.tasks(filters: Filters([("label", "com.docker.stack.namespace=\(stack)")]))
-                .filter { current.contains($0.ServiceID) && ["running", "complete"].contains($0.Status.State) }
+            let current = Set(try await engine.services(filters: .stack(stack)).map(\.ID))
+            let tasks = try await engine.tasks(filters: .stack(stack))
+                .filter { current.contains($0.ServiceID) && [.running, .complete].contains($0.Status.State) }
             #expect(!tasks.isEmpty, "\(stack) has no running tasks")
-            let created = tasks.compactMap { $0.CreatedAt.flatMap(EngineTime.init) }
-            let reached = tasks.compactMap { $0.Status.Timestamp.flatMap(EngineTime.init) }
+            let created = tasks.compactMap(\.CreatedAt)
+            let reached = tasks.compactMap(\.Status.Timestamp)
             if let previousHealthy, let firstCreated = created.min() {
                 #expect(firstCreated > previousHealthy, "\(stack) started before the previous stage was healthy")
             }
@@ -186,17 +187,8 @@ struct LabDeployTests {
         let services = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.ID, $0) })
         for task in try await engine.tasks(filters: Filters([("desired-state", "running")])) {
             guard let service = services[task.ServiceID], let node = task.NodeID.flatMap({ nodes[$0] }) else { continue }
-            for constraint in service.Spec.TaskTemplate.Placement?.Constraints ?? [] {
-                let parts = constraint.components(separatedBy: "==")
-                let (field, value) = (parts[0], parts.count > 1 ? parts[1] : "")
-                let actual: String?
-                switch field {
-                case "node.role": actual = node.Spec.Role
-                case "node.hostname": actual = node.hostname
-                case "node.id": actual = node.ID
-                default: actual = node.Spec.Labels?[String(field.dropFirst("node.labels.".count))]
-                }
-                #expect(actual == value, "\(service.Spec.Name) runs on \(node.hostname), which does not satisfy \(constraint)")
+            for constraint in service.Spec.TaskTemplate.constraints {
+                #expect(constraint.isSatisfied(by: node.facts), "\(service.Spec.Name) runs on \(node.hostname), which does not satisfy \(constraint)")
             }
         }
     }

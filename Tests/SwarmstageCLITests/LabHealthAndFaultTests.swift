@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import SwarmModel
 import Testing
 import TestSupport
 

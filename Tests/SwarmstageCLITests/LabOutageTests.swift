@@ -1,6 +1,7 @@
 import Blueprint
 import Engine
 import Foundation
+import SwarmModel
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import Inventory
 import Rollout
 @testable import SwarmstageCLI
+import SwarmModel
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import Blueprint
 import Foundation
 import Inventory
 import Rollout
+import SwarmModel
 
 /// Applies the stages in order, each once the one before it is healthy.
 struct Deploy: AsyncParsableCommand {
@@ -59,14 +60,16 @@ struct Deploy: AsyncParsableCommand {
         let lock = plan ? nil : try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
         defer { withExtendedLifetime(lock) {} }
         if plan {
-            let deployPlan = try await DeployPlan.make(prepared.filter { selected.contains($0.stage) }, engine: engine)
-            Console.out(PlanText.render(deployPlan))
+            let chosen = prepared.filter { selected.contains($0.stage) }
+            let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
+            let plans = DeployPlanner.plan(chosen, snapshot: snapshot, knownSecrets: Set(blueprint.secrets.map(\.name)))
+            Console.out(PlanText.render(plans))
             return
         }
         var options = Deployer.Options()
         options.stageTimeout = timeouts.default
         options.stageTimeouts = timeouts.perStage
-        let deployer = Deployer(engine: engine, options: options, observer: ProgressPrinter(style: progress.style))
+        let deployer = Deployer(swarm: engine, options: options, observer: ProgressPrinter(style: progress.style))
         let report = try await deployer.deploy(prepared, secrets: blueprint.secrets, values: values, stagesToApply: selected)
         let changed = report.writes, writes = engine.writes.value
         Console.out(changed == 0 && writes == 0
@@ -95,17 +98,32 @@ struct StageTimeouts {
     }
 }
 
+/// `deploy --plan`: the actions deploy would execute, stage by stage, from the same planner.
 enum PlanText {
-    static func render(_ plan: DeployPlan) -> String {
+    static func render(_ plans: [StagePlan]) -> String {
         var lines: [String] = []
-        for stage in plan.stages {
-            lines.append("stage \(stage.stage.number) \(stage.stage.rawValue) (stack \(stage.stack))\(stage.isNoOp ? ": nothing to do" : "")")
-            for name in stage.missingNetworks { lines.append("  create network \(name)") }
-            for name in stage.missingSecrets { lines.append("  create secret \(name)") }
-            for name in stage.missingConfigs { lines.append("  create config \(name)") }
-            for (name, change) in stage.services { lines.append("  \(name): \(ProgressPrinter.describe(change))") }
+        for plan in plans {
+            lines.append("stage \(plan.stage.number) \(plan.stage.rawValue) (stack \(plan.stack))\(plan.isNoOp ? ": nothing to do" : "")")
+            for problem in plan.problems { lines.append("  cannot apply: \(Failure.summary(problem, stage: plan.stage))") }
+            for action in plan.actions {
+                if let line = describe(action) { lines.append("  " + line) }
+            }
         }
         lines.append("plan only: nothing was written")
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per action; nil for what a no-op stage would only repeat (its gate).
+    static func describe(_ action: DeployAction) -> String? {
+        switch action {
+        case .createNetwork(let network): return "create network \(network.name)"
+        case .createSecret(let name, _): return "create secret \(name)"
+        case .createConfig(let config): return "create config \(config.name)"
+        case .removeConfig(_, let name): return "remove config \(name) (no longer used), once the stage is healthy"
+        case .waitForGate: return nil
+        default:
+            guard let name = action.serviceName, let change = action.serviceChange else { return nil }
+            return "\(name): \(ProgressPrinter.describe(change))"
+        }
     }
 }

@@ -34,7 +34,12 @@ struct Generate: AsyncParsableCommand {
             throw Failure(message: "\(directory): out of date: \(drift.joined(separator: ", ")); run `swarmstage generate -i \(options.inventory)`",
                           code: .degraded)
         }
-        let changed = try StackFiles.write(files, to: directory)
+        let changed: [String]
+        do {
+            changed = try StackFiles.write(files, to: directory)
+        } catch {
+            throw Failure.classify(error) ?? Failure.writing(error, to: directory)
+        }
         Console.out(changed.isEmpty
             ? "\(directory): up to date (\(files.count) files)"
             : "\(directory): wrote \(changed.count) of \(files.count) files: \(changed.joined(separator: ", "))")

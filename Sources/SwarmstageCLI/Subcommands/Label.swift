@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Inventory
 import Rollout
+import SwarmModel
 
 /// Puts the inventory's labels on the swarm's nodes.
 struct Label: AsyncParsableCommand {

@@ -27,7 +27,7 @@ struct TeardownCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let selected = stages.selected
         let stacks = Stage.allCases.filter { selected.contains($0) }.map { ($0, inventory.cluster.stackName(for: $0)) }
-        try await Rollout.Teardown(engine: engine, observer: ProgressPrinter(style: progress.style)).remove(stacks)
+        try await Rollout.Teardown(swarm: engine, observer: ProgressPrinter(style: progress.style)).remove(stacks)
         Console.out("removed: \(stacks.map(\.1).reversed().joined(separator: ", ")); data on the hosts is kept")
     }
 }

@@ -17,6 +17,9 @@ public struct Filters: Sendable, Equatable {
 
     public var isEmpty: Bool { values.isEmpty }
 
+    /// The values given for one key (empty when the key is not filtered on).
+    public func values(_ key: String) -> Set<String> { values[key] ?? [] }
+
     /// Deterministic JSON (sorted keys).
     public var json: String {
         let object = values.mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0, true) }) }
@@ -38,4 +41,21 @@ public enum Query {
         guard !items.isEmpty else { return "" }
         return "?" + items.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
+}
+
+extension Filters {
+    /// Everything of one stack, as `docker stack ls/ps/rm` find it: the namespace label.
+    public static func stack(_ name: String) -> Filters {
+        Filters([("label", "\(StackLabels.namespace)=\(name)")])
+    }
+
+    public static func service(_ id: String) -> Filters {
+        Filters([("service", id)])
+    }
+}
+
+/// The labels that make objects a stack to the docker CLI.
+public enum StackLabels {
+    public static let namespace = "com.docker.stack.namespace"
+    public static let image = "com.docker.stack.image"
 }

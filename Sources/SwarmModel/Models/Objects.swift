@@ -6,6 +6,14 @@ public struct SwarmNetwork: Codable, Sendable {
     public var Driver: String?
     public var Scope: String?
     public var Labels: [String: String]?
+
+    public init(Id: String, Name: String, Driver: String? = nil, Scope: String? = nil, Labels: [String: String]? = nil) {
+        self.Id = Id
+        self.Name = Name
+        self.Driver = Driver
+        self.Scope = Scope
+        self.Labels = Labels
+    }
 }
 
 public struct NetworkCreateRequest: Codable, Sendable {
@@ -29,11 +37,22 @@ public struct SwarmFileObject: Codable, Sendable {
     public struct Spec: Codable, Sendable {
         public var Name: String
         public var Labels: [String: String]?
+
+        public init(Name: String, Labels: [String: String]? = nil) {
+            self.Name = Name
+            self.Labels = Labels
+        }
     }
 
     public var ID: String
     public var Version: ObjectVersion?
     public var Spec: Spec
+
+    public init(ID: String, Version: ObjectVersion? = nil, Spec: Spec) {
+        self.ID = ID
+        self.Version = Version
+        self.Spec = Spec
+    }
 }
 
 /// Body of `POST /configs/create` and `POST /secrets/create`: `Data` is base64.
@@ -62,4 +81,14 @@ public struct EngineEvent: Codable, Sendable {
     public var scope: String?
     public var time: Int64?
     public var timeNano: Int64?
+
+    public init(Type: String? = nil, Action: String? = nil, Actor: Actor? = nil, scope: String? = nil, time: Int64? = nil,
+                timeNano: Int64? = nil) {
+        self.Type = Type
+        self.Action = Action
+        self.Actor = Actor
+        self.scope = scope
+        self.time = time
+        self.timeNano = timeNano
+    }
 }

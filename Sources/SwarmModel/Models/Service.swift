@@ -3,27 +3,51 @@
 public struct SwarmService: Codable, Sendable {
     public var ID: String
     public var Version: ObjectVersion
-    public var CreatedAt: String?
-    public var UpdatedAt: String?
+    public var CreatedAt: EngineTime?
+    public var UpdatedAt: EngineTime?
     public var Spec: ServiceSpec
     public var PreviousSpec: ServiceSpec?
     public var UpdateStatus: UpdateStatus?
     /// With `?status=true`.
     public var ServiceStatus: ServiceStatus?
+
+    public init(ID: String, Version: ObjectVersion, CreatedAt: EngineTime? = nil, UpdatedAt: EngineTime? = nil, Spec: ServiceSpec,
+                PreviousSpec: ServiceSpec? = nil, UpdateStatus: UpdateStatus? = nil, ServiceStatus: ServiceStatus? = nil) {
+        self.ID = ID
+        self.Version = Version
+        self.CreatedAt = CreatedAt
+        self.UpdatedAt = UpdatedAt
+        self.Spec = Spec
+        self.PreviousSpec = PreviousSpec
+        self.UpdateStatus = UpdateStatus
+        self.ServiceStatus = ServiceStatus
+    }
 }
 
 public struct UpdateStatus: Codable, Sendable {
-    /// `updating`, `paused`, `completed`, `rollback_started`, `rollback_paused`, `rollback_completed`.
-    public var State: String?
-    public var StartedAt: String?
-    public var CompletedAt: String?
+    public var State: UpdateState?
+    public var StartedAt: EngineTime?
+    public var CompletedAt: EngineTime?
     public var Message: String?
+
+    public init(State: UpdateState? = nil, StartedAt: EngineTime? = nil, CompletedAt: EngineTime? = nil, Message: String? = nil) {
+        self.State = State
+        self.StartedAt = StartedAt
+        self.CompletedAt = CompletedAt
+        self.Message = Message
+    }
 }
 
 public struct ServiceStatus: Codable, Sendable {
     public var RunningTasks: Int?
     public var DesiredTasks: Int?
     public var CompletedTasks: Int?
+
+    public init(RunningTasks: Int? = nil, DesiredTasks: Int? = nil, CompletedTasks: Int? = nil) {
+        self.RunningTasks = RunningTasks
+        self.DesiredTasks = DesiredTasks
+        self.CompletedTasks = CompletedTasks
+    }
 }
 
 public struct ServiceSpec: Codable, Sendable, Equatable {

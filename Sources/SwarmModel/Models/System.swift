@@ -13,8 +13,15 @@ public struct SystemInfo: Codable, Sendable {
     public var Name: String?
     public var ServerVersion: String?
     /// The daemon's clock (RFC 3339): compare Engine timestamps with this, not with the local clock.
-    public var SystemTime: String?
+    public var SystemTime: EngineTime?
     public var Swarm: SwarmInfo?
+
+    public init(Name: String? = nil, ServerVersion: String? = nil, SystemTime: EngineTime? = nil, Swarm: SwarmInfo? = nil) {
+        self.Name = Name
+        self.ServerVersion = ServerVersion
+        self.SystemTime = SystemTime
+        self.Swarm = Swarm
+    }
 }
 
 public struct SwarmInfo: Codable, Sendable {
@@ -26,11 +33,23 @@ public struct SwarmInfo: Codable, Sendable {
     public var NodeAddr: String?
     public var Managers: Int?
     public var Nodes: Int?
+
+    public init(LocalNodeState: String? = nil, ControlAvailable: Bool? = nil, NodeID: String? = nil, NodeAddr: String? = nil,
+                Managers: Int? = nil, Nodes: Int? = nil) {
+        self.LocalNodeState = LocalNodeState
+        self.ControlAvailable = ControlAvailable
+        self.NodeID = NodeID
+        self.NodeAddr = NodeAddr
+        self.Managers = Managers
+        self.Nodes = Nodes
+    }
 }
 
 /// Version of a Swarm object; updates must name the version they were based on.
 public struct ObjectVersion: Codable, Sendable, Hashable {
     public var Index: UInt64
+
+    public init(Index: UInt64) { self.Index = Index }
 }
 
 /// The body of create calls: `{"ID": "..."}`.

@@ -1,0 +1,73 @@
+import Inventory
+import StackConvert
+import SwarmModel
+
+/// One step of a deploy. `DeployPlanner` makes them from what the swarm holds; `Deployer`
+/// executes exactly these, in order; `deploy --plan` prints them. Service specs are kept
+/// as the stack file gives them: the IDs of networks, configs and secrets are filled in
+/// when the step runs, because objects created earlier in the plan have none before.
+public enum DeployAction: Sendable, Equatable {
+    case createNetwork(NetworkSpec)
+    case createSecret(name: String, labels: [String: String])
+    case createConfig(FileObjectSpec)
+    case createService(ServiceSpec)
+    /// Write `spec` over the service (its restart counter kept); `fields` are what differs.
+    case updateService(id: String, spec: ServiceSpec, fields: [String])
+    /// Remove and create again: replicated and global services cannot turn into each other.
+    case recreateService(id: String, spec: ServiceSpec, reason: String)
+    case removeService(id: String, name: String)
+    /// Nothing to write; listed so that a plan names every service of the stack.
+    case leaveService(name: String)
+    /// Wait until the stage is healthy (every task of the current spec running, jobs done).
+    case waitForGate(Stage)
+    /// A config of the stack that no service uses any more, removed once the stage is healthy.
+    case removeConfig(id: String, name: String)
+
+    /// Whether the step writes to the Engine.
+    public var isWrite: Bool {
+        switch self {
+        case .leaveService, .waitForGate: return false
+        default: return true
+        }
+    }
+
+    /// The service a step is about, if it is about one.
+    public var serviceName: String? {
+        switch self {
+        case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _): return spec.Name
+        case .removeService(_, let name), .leaveService(let name): return name
+        default: return nil
+        }
+    }
+
+    /// What the step does to its service, as progress and the plan report it.
+    public var serviceChange: RolloutEvent.ServiceChange? {
+        switch self {
+        case .createService: return .created
+        case .updateService(_, _, let fields): return .updated(fields: fields)
+        case .recreateService(_, _, let reason): return .recreated(reason: reason)
+        case .removeService: return .removed
+        case .leaveService: return .unchanged
+        default: return nil
+        }
+    }
+}
+
+/// What one stage's deploy does, in order, and what keeps it from starting.
+public struct StagePlan: Sendable, Equatable {
+    public var stage: Stage
+    public var stack: String
+    public var actions: [DeployAction]
+    /// Found while planning; the stage is not applied while any is left.
+    public var problems: [StageFailure.Reason]
+
+    public init(stage: Stage, stack: String, actions: [DeployAction], problems: [StageFailure.Reason] = []) {
+        self.stage = stage
+        self.stack = stack
+        self.actions = actions
+        self.problems = problems
+    }
+
+    public var writes: [DeployAction] { actions.filter(\.isWrite) }
+    public var isNoOp: Bool { writes.isEmpty && problems.isEmpty }
+}

@@ -1,0 +1,65 @@
+import StackConvert
+import SwarmModel
+
+/// What the swarm holds that a stage's plan depends on, read in one go. Plans are pure
+/// functions of a snapshot, so the same snapshot always gives the same plan.
+public struct SwarmSnapshot: Sendable {
+    public var networks: [SwarmNetwork]
+    public var secrets: [SwarmFileObject]
+    public var configs: [SwarmFileObject]
+    /// The services of the stacks read, with their stack's namespace label.
+    public var services: [SwarmService]
+
+    public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
+                services: [SwarmService] = []) {
+        self.networks = networks
+        self.secrets = secrets
+        self.configs = configs
+        self.services = services
+    }
+
+    /// Networks, secrets and configs of the whole swarm (stacks share the overlay network),
+    /// services of the given stacks.
+    public static func read(_ swarm: any SwarmAPI, stacks: [String]) async throws -> SwarmSnapshot {
+        var services: [SwarmService] = []
+        for stack in stacks { services += try await swarm.services(filters: .stack(stack)) }
+        return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
+                             configs: try await swarm.configs(), services: services)
+    }
+
+    public func services(of stack: String) -> [SwarmService] {
+        services.filter { $0.Spec.Labels?[StackLabels.namespace] == stack }
+    }
+
+    /// IDs by name; the first of two objects with one name wins, as the Engine resolves names.
+    var networkIDs: [String: String] { Dictionary(networks.map { ($0.Name, $0.Id) }, uniquingKeysWith: { first, _ in first }) }
+    var secretIDs: [String: String] { Dictionary(secrets.map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first }) }
+    var configIDs: [String: String] { Dictionary(configs.map { ($0.Spec.Name, $0.ID) }, uniquingKeysWith: { first, _ in first }) }
+
+    /// The snapshot as it will be once `plan` has run: what it creates exists (without an ID
+    /// yet), what it removes is gone. Planning several stages at once plans each against the
+    /// swarm the earlier ones leave.
+    public func applying(_ plan: StagePlan) -> SwarmSnapshot {
+        var next = self
+        for action in plan.actions {
+            switch action {
+            case .createNetwork(let network):
+                next.networks.append(SwarmNetwork(Id: "", Name: network.name, Labels: network.labels))
+            case .createSecret(let name, let labels):
+                next.secrets.append(SwarmFileObject(ID: "", Spec: .init(Name: name, Labels: labels)))
+            case .createConfig(let config):
+                next.configs.append(SwarmFileObject(ID: "", Spec: .init(Name: config.name, Labels: config.labels)))
+            case .removeConfig(let id, _):
+                next.configs.removeAll { $0.ID == id }
+            case .removeService(let id, _):
+                next.services.removeAll { $0.ID == id }
+            case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _):
+                next.services.removeAll { $0.Spec.Name == spec.Name }
+                next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))
+            case .leaveService, .waitForGate:
+                break
+            }
+        }
+        return next
+    }
+}

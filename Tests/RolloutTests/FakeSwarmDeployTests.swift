@@ -1,0 +1,346 @@
+import Blueprint
+import Foundation
+import Inventory
+import Rollout
+import StackConvert
+import SwarmModel
+import Testing
+import TestSupport
+
+/// Deploy, plan and teardown decisions against an in-memory swarm: seconds, no lab.
+/// The lab suites prove the same against a real Engine.
+@Suite("Deploy against a fake swarm")
+struct FakeSwarmDeployTests {
+    struct Cluster {
+        var inventory: Inventory
+        var blueprint: Blueprint
+        var stages: [PreparedStage]
+        var values: SecretValues
+
+        init(_ inventory: Inventory) throws {
+            self.inventory = inventory
+            blueprint = MilvusBlueprint.make(inventory)
+            stages = try StackSource.prepare(StackSource.rendered(blueprint, folder: "stacks/test"))
+            values = try SecretValues(environment: ["MINIO_ROOT_USER": "minioadmin", "MINIO_ROOT_PASSWORD": "minioadmin123"], secretsFile: nil)
+        }
+
+        var stacks: [String] { stages.map(\.spec.name) }
+        var knownSecrets: Set<String> { Set(blueprint.secrets.map(\.name)) }
+    }
+
+    static func fast() -> Deployer.Options {
+        var options = Deployer.Options()
+        options.pollInterval = .milliseconds(5)
+        options.unschedulableGrace = .milliseconds(50)
+        options.reconnectInterval = .milliseconds(5)
+        options.reconnectWindow = .seconds(5)
+        options.recreateWait = .seconds(1)
+        options.stageTimeout = .seconds(10)
+        return options
+    }
+
+    static func lab() throws -> Cluster { try Cluster(RepositoryPaths.inventory(RepositoryPaths.labInventory)) }
+
+    /// What `deploy --plan` shows for the swarm as it is now.
+    static func plan(_ cluster: Cluster, on swarm: FakeSwarm, only: Set<Stage> = Set(Stage.allCases)) async throws -> [StagePlan] {
+        let chosen = cluster.stages.filter { only.contains($0.stage) }
+        let snapshot = try await SwarmSnapshot.read(swarm, stacks: chosen.map(\.spec.name))
+        return DeployPlanner.plan(chosen, snapshot: snapshot, knownSecrets: cluster.knownSecrets)
+    }
+
+    @discardableResult
+    static func deploy(_ cluster: Cluster, on swarm: FakeSwarm, only: Set<Stage> = Set(Stage.allCases),
+                       observer: any RolloutObserver = SilentObserver()) async throws -> DeployReport {
+        try await Deployer(swarm: swarm, options: fast(), observer: observer)
+            .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: only)
+    }
+
+    // MARK: converge
+
+    @Test func aNewClusterIsCreatedStageByStageAndARedeployWritesNothing() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        let report = try await Self.deploy(cluster, on: swarm)
+        let log = await swarm.writeLog
+        // Every service of every stage created once, stage 1's objects before its services.
+        let services = cluster.stages.flatMap(\.spec.services).map(\.Name)
+        #expect(services.allSatisfy { name in log.filter { $0 == "create service \(name)" }.count == 1 })
+        let firstService = try #require(log.firstIndex { $0.hasPrefix("create service") })
+        #expect(log.firstIndex(of: "create network lab-net").map { $0 < firstService } == true)
+        let lastStorage = try #require(log.lastIndex { $0.hasPrefix("create service lab-storage_") })
+        let firstPulsar = try #require(log.firstIndex { $0.hasPrefix("create service lab-pulsar_") })
+        #expect(lastStorage < firstPulsar)
+        #expect(report.healthyAfter.count == 3)
+
+        let before = await swarm.writes
+        let again = try await Self.deploy(cluster, on: swarm)
+        #expect(await swarm.writes == before, "a redeploy of an unchanged inventory writes nothing")
+        #expect(again.writes == 0)
+        #expect(try await Self.plan(cluster, on: swarm).allSatisfy(\.isNoOp))
+    }
+
+    @Test func aChangedServiceIsUpdatedWithTheFieldsThatDiffer() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        var changed = cluster
+        let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
+        let service = try #require(changed.stages[index].spec.services.firstIndex { $0.Name == "lab-milvus_querynode1" })
+        changed.stages[index].spec.services[service].TaskTemplate.ContainerSpec?.Image = "milvus:next"
+        let plans = try await Self.plan(changed, on: swarm)
+        let others = plans.filter { $0.stage != .milvus }
+        #expect(others.allSatisfy { $0.isNoOp })
+        let milvus = try #require(plans.first { $0.stage == .milvus })
+        let id = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_querynode1" }?.ID)
+        #expect(milvus.writes == [.updateService(id: id, spec: changed.stages[index].spec.services[service], fields: ["TaskTemplate.ContainerSpec.Image"])])
+
+        let before = await swarm.writeLog.count
+        let report = try await Self.deploy(changed, on: swarm)
+        #expect(Array(await swarm.writeLog.dropFirst(before)) == ["update service lab-milvus_querynode1"])
+        #expect(report.changes[.milvus]?["lab-milvus_querynode1"] == .updated(fields: ["TaskTemplate.ContainerSpec.Image"]))
+        #expect(await swarm.serviceList.first { $0.ID == id }?.Spec.TaskTemplate.ContainerSpec?.Image == "milvus:next")
+    }
+
+    @Test func aModeChangeRecreatesTheServiceAndAServiceThatLeftTheStackIsRemoved() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        var changed = cluster
+        let index = try #require(changed.stages.firstIndex { $0.stage == .storage })
+        // cAdvisor becomes replicated (mode change); minio-lb leaves the stack.
+        changed.stages[index].spec.services.removeAll { $0.Name == "lab-storage_minio-lb" }
+        changed.stages[index].spec.configs.removeAll { $0.name.hasPrefix("lab_minio-lb-nginx-") }
+        let cadvisor = try #require(changed.stages[index].spec.services.firstIndex { $0.Name == "lab-storage_cadvisor" })
+        changed.stages[index].spec.services[cadvisor].Mode = ServiceMode(Replicated: .init(Replicas: 1))
+        let oldID = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_cadvisor" }?.ID)
+        let plan = try #require(try await Self.plan(changed, on: swarm, only: [.storage]).first)
+        #expect(plan.writes.contains(.recreateService(id: oldID, spec: changed.stages[index].spec.services[cadvisor], reason: "mode global -> replicated")))
+        #expect(plan.writes.contains { if case .removeService(_, "lab-storage_minio-lb") = $0 { return true }; return false })
+
+        let before = await swarm.writeLog.count
+        try await Self.deploy(changed, on: swarm, only: [.storage])
+        let log = Array(await swarm.writeLog.dropFirst(before))
+        #expect(log.contains("remove service lab-storage_cadvisor") && log.contains("create service lab-storage_cadvisor"))
+        #expect(log.contains("remove service lab-storage_minio-lb"))
+        #expect(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_cadvisor" }?.Spec.Mode?.Replicated != nil)
+        #expect(await !swarm.serviceList.contains { $0.Spec.Name == "lab-storage_minio-lb" })
+        // The nginx config only minio-lb used is removed once the stage is healthy.
+        #expect(log.contains { $0.hasPrefix("remove config lab_minio-lb-nginx-") })
+    }
+
+    @Test func aRestartCounterSetByAnOperatorIsNotAChange() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        let service = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_proxy" })
+        var forced = service.Spec
+        forced.TaskTemplate.ForceUpdate = 3
+        try await swarm.updateService(service.ID, version: service.Version, spec: forced)
+        #expect(try await Self.plan(cluster, on: swarm).allSatisfy(\.isNoOp), "`docker service update --force` is the cluster's, as the docker CLI keeps it")
+    }
+
+    @Test func anUpdateOutOfSequenceIsWrittenAgainOnAFreshRead() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        var changed = cluster
+        let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
+        let service = try #require(changed.stages[index].spec.services.firstIndex { $0.Name == "lab-milvus_proxy" })
+        changed.stages[index].spec.services[service].TaskTemplate.ContainerSpec?.Env?.append("EXTRA=1")
+        await swarm.moveVersionOnce(of: "lab-milvus_proxy")
+        let before = await swarm.writeLog.count
+        try await Self.deploy(changed, on: swarm, only: [.milvus])
+        #expect(Array(await swarm.writeLog.dropFirst(before)) == ["update service lab-milvus_proxy", "update service lab-milvus_proxy"])
+        #expect(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_proxy" }?.Spec.TaskTemplate.ContainerSpec?.Env?.contains("EXTRA=1") == true)
+    }
+
+    // MARK: one plan
+
+    /// For random inventories and random drifts of the swarm, what `--plan` prints is what
+    /// deploy executes, and afterwards nothing is left to do.
+    @Test(arguments: 1...12)
+    func thePlanIsWhatDeployExecutes(seed: UInt64) async throws {
+        var random = RandomInventory(seed: seed)
+        let first = try Cluster(random.make())
+        let swarm = FakeSwarm(inventory: first.inventory)
+        var generator = SeededGenerator(seed: seed &* 7919)
+        // Start from nothing, from a partial deploy, or from a full one that then drifted.
+        let start = Int.random(in: 0...2, using: &generator)
+        if start == 1 { try await Self.deploy(first, on: swarm, only: [.storage]) }
+        if start == 2 {
+            try await Self.deploy(first, on: swarm)
+            try await Self.drift(swarm, cluster: first, using: &generator)
+        }
+        // Sometimes the inventory itself changes shape (more or fewer members) before the deploy.
+        var other = RandomInventory(seed: seed &+ 1000)
+        let target = Bool.random(using: &generator) ? first : try Cluster(other.make())
+        await swarm.label(target.inventory)
+
+        let planned = try await Self.plan(target, on: swarm)
+        let report = try await Self.deploy(target, on: swarm)
+        #expect(report.executed == planned.flatMap(\.actions), "seed \(seed): the executed actions differ from the plan")
+        #expect(report.writes == planned.flatMap(\.writes).filter { $0.serviceName != nil }.count)
+
+        let writes = await swarm.writes
+        try await Self.deploy(target, on: swarm)
+        #expect(await swarm.writes == writes, "seed \(seed): a second deploy wrote")
+        #expect(try await Self.plan(target, on: swarm).allSatisfy(\.isNoOp))
+    }
+
+    /// What an operator or Swarm may have done to a deployed cluster.
+    static func drift(_ swarm: FakeSwarm, cluster: Cluster, using generator: inout SeededGenerator) async throws {
+        let services = await swarm.serviceList.sorted { $0.Spec.Name < $1.Spec.Name }
+        for _ in 0..<Int.random(in: 1...4, using: &generator) {
+            guard let victim = services.randomElement(using: &generator),
+                  let current = await swarm.serviceList.first(where: { $0.ID == victim.ID }) else { continue }
+            switch Int.random(in: 0...4, using: &generator) {
+            case 0:
+                try await swarm.removeService(current.ID)
+            case 1:
+                var spec = current.Spec
+                let env = spec.TaskTemplate.ContainerSpec?.Env ?? []
+                spec.TaskTemplate.ContainerSpec?.Env = env + ["DRIFT=1"]
+                try await swarm.updateService(current.ID, version: current.Version, spec: spec)
+            case 2:
+                var spec = current.Spec
+                spec.Labels?["drift"] = "yes"
+                spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1
+                try await swarm.updateService(current.ID, version: current.Version, spec: spec)
+            case 3:
+                // A service an older inventory had, still in the stack.
+                var spec = current.Spec
+                spec.Name += "-old"
+                if (try? await swarm.service(spec.Name)) == nil { _ = try await swarm.createService(spec) }
+            default:
+                // Recreated by hand in the other mode.
+                try await swarm.removeService(current.ID)
+                var spec = current.Spec
+                spec.Mode = spec.Mode?.Global != nil ? ServiceMode(Replicated: .init(Replicas: 1)) : ServiceMode(Global: .init())
+                if spec.Mode?.Global != nil || current.Spec.Mode?.ReplicatedJob == nil { _ = try await swarm.createService(spec) }
+            }
+        }
+    }
+
+    // MARK: failures and outages
+
+    @Test func aFailingStageStopsTheDeployAndLaterStagesAreNotTouched() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        await swarm.failTasks(of: "lab-pulsar_broker1")
+        await swarm.setLogs(of: "lab-pulsar_broker1", ["starting broker", "cannot reach the metadata store"])
+        let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(cluster, on: swarm) }
+        #expect(failure.stage == .pulsar && failure.reason == .unhealthy)
+        let broker = try #require(failure.services.first { $0.service == "lab-pulsar_broker1" })
+        #expect(broker.reason.hasPrefix("3 tasks failed: task: non-zero exit (1) (exit 1)"))
+        #expect(broker.logLines == ["starting broker", "cannot reach the metadata store"])
+        #expect(failure.laterStages == [.milvus])
+        #expect(await !swarm.writeLog.contains { $0.contains("lab-milvus") }, "stage 3 is untouched")
+    }
+
+    @Test func aServiceWhoseOnlyNodeIsDownFailsWithTheNodeNamed() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        await swarm.loseNode("lab-node4")
+        let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(cluster, on: swarm) }
+        #expect(failure.stage == .storage)
+        let minio4 = try #require(failure.services.first { $0.service == "lab-storage_minio4" })
+        #expect(minio4.reason.contains("the only node its constraints allow is down: lab-node4 (down: heartbeat failure)"))
+    }
+
+    /// The connection drops after k writes, for a few requests: deploy waits, plans again
+    /// from what the swarm holds, and creates nothing twice.
+    @Test(arguments: [0, 1, 3, 7, 12, 20, 26, 33])
+    func aLostEngineIsWaitedForAndNothingIsCreatedTwice(afterWrites: Int) async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        await swarm.dropConnection(afterWrites: afterWrites, forRequests: 3)
+        let events = EventRecorder()
+        try await Self.deploy(cluster, on: swarm, observer: events)
+        #expect(events.lost > 0 && events.lost == events.back, "k=\(afterWrites): the outage was seen and the Engine came back")
+        let log = await swarm.writeLog
+        let creates = log.filter { $0.hasPrefix("create ") }
+        #expect(Set(creates).count == creates.count, "k=\(afterWrites): created twice: \(creates.filter { c in creates.filter { $0 == c }.count > 1 })")
+        let writes = await swarm.writes
+        try await Self.deploy(cluster, on: swarm)
+        #expect(await swarm.writes == writes)
+    }
+
+    @Test func anEngineThatStaysAwayStopsTheDeployWithWhatToRunAgain() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        await swarm.dropConnection(afterWrites: 2, forRequests: 100_000)
+        var options = Self.fast()
+        options.reconnectWindow = .milliseconds(100)
+        let lost = try await #require(throws: EngineLost.self) {
+            try await Deployer(swarm: swarm, options: options)
+                .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: Set(Stage.allCases))
+        }
+        #expect(lost.stage == .storage && lost.operation == .deploy)
+    }
+
+    @Test func aMissingNetworkOfAnEarlierStageStopsTheStageBeforeAnyWrite() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(cluster, on: swarm, only: [.pulsar]) }
+        #expect(failure.reason == .missingExternalNetwork("lab-net"))
+        #expect(await swarm.writes == 0)
+        let plan = try #require(try await Self.plan(cluster, on: swarm, only: [.pulsar]).first)
+        #expect(plan.problems == [.missingExternalNetwork("lab-net")])
+    }
+
+    // MARK: teardown
+
+    @Test func teardownRemovesStagesInReverseOrderServicesFirst() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        let before = await swarm.writeLog.count
+        var teardown = Teardown(swarm: swarm, timeout: .seconds(5))
+        teardown.pollInterval = .milliseconds(5)
+        try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
+        let log = Array(await swarm.writeLog.dropFirst(before))
+        func last(_ prefix: String) -> Int { log.lastIndex { $0.hasPrefix(prefix) } ?? -1 }
+        func first(_ prefix: String) -> Int { log.firstIndex { $0.hasPrefix(prefix) } ?? Int.max }
+        #expect(last("remove service lab-milvus_") < first("remove service lab-pulsar_"))
+        #expect(last("remove service lab-pulsar_") < first("remove service lab-storage_"))
+        #expect(last("remove service lab-storage_") < first("remove config lab_minio-lb"))
+        #expect(last("remove secret") < first("remove network lab-net"))
+        let left = await (swarm.serviceList.count, swarm.configList.count, swarm.secretList.count, swarm.networkList.count)
+        #expect(left == (0, 0, 0, 0))
+        // A second teardown finds nothing to do.
+        let count = await swarm.writes
+        try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
+        #expect(await swarm.writes == count)
+    }
+
+    @Test func teardownRidesOutALostEngine() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        await swarm.dropConnection(afterWrites: 5, forRequests: 3)
+        var teardown = Teardown(swarm: swarm, timeout: .seconds(5))
+        teardown.pollInterval = .milliseconds(5)
+        try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
+        let left = await (swarm.serviceList.count, swarm.networkList.count)
+        #expect(left == (0, 0))
+    }
+}
+
+/// Counts the outage events a deploy reports.
+final class EventRecorder: RolloutObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: (lost: Int, back: Int) = (0, 0)
+
+    var lost: Int { lock.withLock { counts.lost } }
+    var back: Int { lock.withLock { counts.back } }
+
+    func report(_ event: RolloutEvent) {
+        lock.withLock {
+            switch event {
+            case .engineLost: counts.lost += 1
+            case .engineBack: counts.back += 1
+            default: break
+            }
+        }
+    }
+}
