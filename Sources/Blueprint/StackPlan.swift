@@ -1,5 +1,6 @@
 import Compose
 import Inventory
+import SwarmModel
 
 /// What the blueprint makes of an inventory: one stack per stage, in rollout order.
 public struct Blueprint: Sendable {
@@ -30,6 +31,8 @@ public struct PlannedService: Sendable {
     public var stage: Stage
     public var component: Component
     public var service: Service
+    /// Where it may run, typed; `service.deploy.constraints` is their text.
+    public var constraints: [PlacementConstraint]
     /// Hosts whose nodes satisfy every placement constraint.
     public var eligibleHosts: [Host]
     /// One task that may run on exactly one host (etcd2, querynode3, broker1, ...).

@@ -1,0 +1,50 @@
+import Compose
+import Inventory
+import SwarmModel
+
+// MinIO (TOPOLOGY.md, stage 1): one server per host in one erasure set, credentials from
+// Docker secrets, and an nginx balancer on the managers that reports write quorum.
+extension Builder {
+    var minioNames: [String] { inventory.hosts(with: .minio).indices.map { "minio\($0 + 1)" } }
+
+    mutating func minioServers(into draft: inout StageDraft) {
+        let count = inventory.hosts(with: .minio).count
+        let rootUser = secret(.minioRootUser, key: "minio_root_user")
+        let rootPassword = secret(.minioRootPassword, key: "minio_root_password")
+        draft.secrets = [rootUser, rootPassword]
+        for (index, name) in minioNames.enumerated() {
+            var service = base(name, image: images[.minio], stage: .storage, component: .minio)
+            service.hostname = name
+            service.command = ["server", "http://minio{1...\(count)}/disk{1...2}", "--console-address", ":9090"]
+            service.environment = [
+                "MINIO_ROOT_USER_FILE": "/run/secrets/\(rootUser.key)",
+                "MINIO_ROOT_PASSWORD_FILE": "/run/secrets/\(rootPassword.key)",
+            ]
+            service.secrets = [
+                ServiceFileReference(source: rootUser.key, target: rootUser.key),
+                ServiceFileReference(source: rootPassword.key, target: rootPassword.key),
+            ]
+            service.volumes = [
+                BindMount(source: "\(dataRoot)/disk1", target: "/disk1"),
+                BindMount(source: "\(dataRoot)/disk2", target: "/disk2"),
+            ]
+            service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"],
+                                              startPeriodSeconds: 30)
+            service.stopGracePeriodSeconds = 30
+            draft.services.append(member(service, .minio, stage: .storage, label: Role.minio.numberedLabel(index + 1)))
+        }
+    }
+
+    func minioBalancer(into draft: inout StageDraft) {
+        config("minio-lb-nginx", file: "minio-lb.nginx.conf",
+               contents: ConfigFiles.minioBalancer(minioHosts: minioNames, inventoryName: inventoryName), into: &draft)
+        var balancer = base("minio-lb", image: images[.nginx], stage: .storage, component: .minioLB)
+        balancer.configs = [ServiceFileReference(source: "minio-lb-nginx", target: "/etc/nginx/nginx.conf")]
+        balancer.ports = [PublishedPort(target: 9000, published: 9000), PublishedPort(target: 9090, published: 9090)]
+        balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/cluster"],
+                                           startPeriodSeconds: 30)
+        balancer.deploy.mode = .global
+        balancer.deploy.replicas = nil
+        draft.services.append(place(balancer, .minioLB, stage: .storage, on: [.manager]))
+    }
+}
