@@ -351,6 +351,12 @@ public struct StageFailure: Error, Sendable {
         public var service: String
         public var reason: String
         public var logLines: [String]
+
+        public init(service: String, reason: String, logLines: [String]) {
+            self.service = service
+            self.reason = reason
+            self.logLines = logLines
+        }
     }
 
     public var stage: Stage

@@ -65,4 +65,11 @@ public struct EngineLost: Error, Sendable {
     public var window: Duration
     public var lastError: String
     public var operation: EngineOutage.Operation
+
+    public init(stage: Stage, window: Duration, lastError: String, operation: EngineOutage.Operation) {
+        self.stage = stage
+        self.window = window
+        self.lastError = lastError
+        self.operation = operation
+    }
 }

@@ -33,26 +33,31 @@ public struct SwarmstageCommand: AsyncParsableCommand {
             }
             return StatusCode.success.rawValue
         } catch {
-            if let failure = Failure.classify(error) {
-                if !failure.message.isEmpty { Console.error(failure.message) }
-                return failure.code.rawValue
-            }
-            // ArgumentParser's own outcomes: help and version exit 0, usage errors get our usage code.
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                if !message.isEmpty { Console.out(message) }
-                return StatusCode.success.rawValue
-            }
-            if code == .validationFailure {
-                Console.error(message)
-                return StatusCode.usage.rawValue
-            }
-            // Anything else is an error nobody classified: a bug, never "usage".
-            let failure = Failure.internal(error)
-            Console.error(failure.message)
+            return report(error)
+        }
+    }
+
+    /// Prints what an error means for the user and returns its exit code.
+    static func report(_ error: any Error) -> Int32 {
+        if let failure = Failure.classify(error) {
+            if !failure.message.isEmpty { Console.error(failure.message) }
             return failure.code.rawValue
         }
+        // ArgumentParser's own outcomes: help and version exit 0, usage errors get our usage code.
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { Console.out(message) }
+            return StatusCode.success.rawValue
+        }
+        if code == .validationFailure {
+            Console.error(message)
+            return StatusCode.usage.rawValue
+        }
+        // Anything else is an error nobody classified: a bug, never "usage".
+        let failure = Failure.internal(error)
+        Console.error(failure.message)
+        return failure.code.rawValue
     }
 }
 

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Rollout
+import SwarmModel
+@testable import SwarmstageCLI
+import Testing
+import TestSupport
+
+/// One place decides every exit code; what nobody classified is a bug, never "usage".
+@Suite("Exit codes")
+struct ExitCodeTests {
+    struct SomethingNobodyExpected: Error {}
+
+    @Test func anUnclassifiedErrorIsAnInternalErrorWithItsOwnCode() {
+        #expect(SwarmstageCommand.report(SomethingNobodyExpected()) == 5)
+        let decoding = DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "garbage"))
+        #expect(SwarmstageCommand.report(decoding) == 5)
+        #expect(Failure.internal(SomethingNobodyExpected()).message.contains("this is a bug in swarmstage"))
+    }
+
+    @Test func argumentParserOutcomesKeepTheirMeaning() {
+        #expect(SwarmstageCommand.report(ValidationError("use --from or --only, not both")) == 3)
+        #expect(SwarmstageCommand.report(CleanExit.message("help")) == 0)
+    }
+
+    @Test func engineErrorsAreSortedByKind() {
+        let unreachable = EngineError(unanswered: "GET", path: "/_ping", kind: .unreachable, message: "no Docker socket at /x")
+        #expect(Failure.classify(unreachable)?.code == .engine)
+        #expect(Failure.classify(unreachable)?.message == "error: no Docker socket at /x")
+        let notManager = EngineError(method: "GET", path: "/nodes", status: 503, message: "This node is not a swarm manager.")
+        #expect(Failure.classify(notManager)?.code == .engine)
+        let refused = EngineError(method: "POST", path: "/services/create", status: 400, message: "invalid mount config")
+        #expect(Failure.classify(refused)?.code == .failed)
+        let lost = EngineLost(stage: .pulsar, window: .seconds(180), lastError: "refused", operation: .teardown)
+        #expect(Failure.classify(lost)?.message.contains("run teardown again") == true)
+    }
+
+    @Test func stageFailuresAreWordedByTheCommandLine() {
+        let failure = StageFailure(stage: .storage, reason: .timedOut(.seconds(600)),
+                                   services: [.init(service: "lab-storage_minio4", reason: "0/1 running", logLines: ["boom"])])
+        let text = Failure.describe(failure)
+        #expect(text.hasPrefix("error: stage storage did not become healthy within 600.0 seconds\n  lab-storage_minio4: 0/1 running\n    | boom"))
+        #expect(text.hasSuffix("later stages (pulsar, milvus) were not touched; fix the cause and run deploy again"))
+        #expect(Failure.classify(SecretValues.Problem.passwordTooShort)?.code == .usage)
+    }
+
+    @Test func anOutputFolderThatCannotBeWrittenIsAUsageErrorInPlainWords() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swarmstage-file-\(UUID().uuidString)").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = FileManager.default.changeCurrentDirectoryPath(RepositoryPaths.root.path)
+        #expect(await SwarmstageCommand.run(arguments: ["generate", "-o", "\(file)/stacks"]) == 3)
+        let failure = Failure.writing(CocoaError(.fileWriteUnknown, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: 20)]),
+                                      to: "\(file)/stacks")
+        #expect(failure.message == "error: cannot write \(file)/stacks: not a directory")
+    }
+}
