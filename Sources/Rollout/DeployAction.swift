@@ -18,6 +18,9 @@ public enum DeployAction: Sendable, Equatable {
     case removeService(id: String, name: String)
     /// Nothing to write; listed so that a plan names every service of the stack.
     case leaveService(name: String)
+    /// A rolling step's gate: wait until this service runs its new spec, healthy, and so does
+    /// every other service of the stage except those the plan has yet to change.
+    case waitForService(Stage, name: String)
     /// Wait until the stage is healthy (every task of the current spec running, jobs done).
     case waitForGate(Stage)
     /// A config of the stack that no service uses any more, removed once the stage is healthy.
@@ -26,7 +29,7 @@ public enum DeployAction: Sendable, Equatable {
     /// Whether the step writes to the Engine.
     public var isWrite: Bool {
         switch self {
-        case .leaveService, .waitForGate: return false
+        case .leaveService, .waitForService, .waitForGate: return false
         default: return true
         }
     }
@@ -50,6 +53,18 @@ public enum DeployAction: Sendable, Equatable {
         case .leaveService: return .unchanged
         default: return nil
         }
+    }
+}
+
+extension Array where Element == DeployAction {
+    /// Services that actions from `index` on still change (update or recreate).
+    func pendingChanges(after index: Int) -> Set<String> {
+        Set(self[(index + 1)...].compactMap { action -> String? in
+            switch action {
+            case .updateService(_, let spec, _), .recreateService(_, let spec, _): return spec.Name
+            default: return nil
+            }
+        })
     }
 }
 

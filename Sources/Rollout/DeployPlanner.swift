@@ -8,9 +8,11 @@ import SwarmModel
 /// what is shown is what is done; after a lost Engine, deploy plans again from a fresh
 /// snapshot.
 public enum DeployPlanner {
-    /// One stage. Order: networks, secrets, configs; services in the stack file's order
-    /// (created, updated, recreated or left); services that left the stack removed; the
-    /// gate; then configs no service of the stack uses any more.
+    /// One stage. Order: networks, secrets, configs; then services. A stage made from nothing
+    /// creates all its services at once. A running stage creates new services at once, then
+    /// changes (updates, recreates) one service at a time in `RollingOrder`, each followed by
+    /// its gate. Then services that left the stack are removed; the stage's gate; then configs
+    /// no service of the stack uses any more.
     /// - Parameter knownSecrets: the secrets swarmstage can make (it knows what they hold).
     public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, knownSecrets: Set<String>) -> StagePlan {
         let spec = prepared.spec
@@ -39,8 +41,32 @@ public enum DeployPlanner {
         }
 
         let existing = snapshot.services(of: spec.name)
-        for desired in spec.services {
-            actions.append(serviceAction(desired, current: existing.first { $0.Spec.Name == desired.Name }, snapshot: snapshot))
+        let serviceActions = spec.services.map { desired in
+            serviceAction(desired, current: existing.first { $0.Spec.Name == desired.Name }, snapshot: snapshot)
+        }
+        if existing.isEmpty {
+            // A stage made from nothing starts at once; the stage's gate waits for all of it.
+            actions += serviceActions
+        } else {
+            // A running stage: new services start at once (nothing depends on them yet); changes
+            // go one service at a time in the rolling order, each healthy before the next.
+            actions += serviceActions.filter { if case .createService = $0 { return true }; return false }
+            actions += serviceActions.filter { if case .leaveService = $0 { return true }; return false }
+            let changes = serviceActions.enumerated().filter { _, action in
+                switch action {
+                case .updateService, .recreateService: return true
+                default: return false
+                }
+            }
+            let ordered = changes.sorted { a, b in
+                let rankA = RollingOrder.rank(component(of: a.element), in: prepared.stage)
+                let rankB = RollingOrder.rank(component(of: b.element), in: prepared.stage)
+                return rankA != rankB ? rankA < rankB : a.offset < b.offset
+            }
+            for (_, action) in ordered {
+                actions.append(action)
+                actions.append(.waitForService(prepared.stage, name: action.serviceName ?? ""))
+            }
         }
         let desiredNames = Set(spec.services.map(\.Name))
         for stale in existing where !desiredNames.contains(stale.Spec.Name) {
@@ -65,6 +91,15 @@ public enum DeployPlanner {
             snapshot = snapshot.applying(plan)
         }
         return plans
+    }
+
+    static func component(of action: DeployAction) -> Component? {
+        switch action {
+        case .updateService(_, let spec, _), .recreateService(_, let spec, _), .createService(let spec):
+            return spec.Labels?[Component.label].flatMap(Component.init(rawValue:))
+        default:
+            return nil
+        }
     }
 
     /// Create, recreate (a mode change), update (the fields that differ) or leave one service.

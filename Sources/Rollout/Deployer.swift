@@ -111,7 +111,7 @@ public struct Deployer: Sendable {
             StackConverter.resolvingReferences(spec, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
         }
         let stage = plan.stage
-        for action in plan.actions {
+        for (index, action) in plan.actions.enumerated() {
             switch action {
             case .createNetwork(let network):
                 networkIDs[network.name] = try await swarm.createNetwork(
@@ -138,6 +138,10 @@ public struct Deployer: Sendable {
                 try await ignoringMissing { try await swarm.removeService(id) }
             case .leaveService:
                 break
+            case .waitForService:
+                // Services the plan changes later may be down or broken now (a repair): not waited for.
+                try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
+                                           since: ContinuousClock.now)
             case .waitForGate:
                 try await waitUntilHealthy(prepared, waker: waker, run: &run)
                 let elapsed = ContinuousClock.now - run.started
@@ -231,8 +235,13 @@ public struct Deployer: Sendable {
 
     // MARK: the gate
 
-    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, run: inout StageRun) async throws {
+    /// - Parameters:
+    ///   - ignoring: services not judged (a rolling step's gate leaves out those still to change).
+    ///   - since: when the wait began, for its timeout (a rolling step has the stage's timeout of its own).
+    func waitUntilHealthy(_ prepared: PreparedStage, waker: Waker, run: inout StageRun, ignoring: Set<String> = [],
+                          since: ContinuousClock.Instant? = nil) async throws {
         let namespace = Filters.stack(prepared.spec.name)
+        let started = since ?? run.started
         var stuckSince: [String: ContinuousClock.Instant] = [:]
         while true {
             let services = try await swarm.services(filters: namespace, status: true)
@@ -247,7 +256,8 @@ public struct Deployer: Sendable {
                 }
                 if !stale.isEmpty { continue }
             }
-            let verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: run.failuresSince)
+            var verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: run.failuresSince)
+            verdict.services.removeAll { ignoring.contains($0.name) }
             let now = ContinuousClock.now
             observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - run.started))
             if verdict.isHealthy { return }
@@ -265,7 +275,7 @@ public struct Deployer: Sendable {
                                    services: try await explain(failing, services: services, tasks: tasks))
             }
             let timeout = options.stageTimeouts[prepared.stage] ?? options.stageTimeout
-            if now - run.started >= timeout {
+            if now - started >= timeout {
                 let waiting = verdict.services.filter { !$0.isHealthy }
                 throw StageFailure(stage: prepared.stage, reason: .timedOut(timeout),
                                    services: try await explain(waiting, services: services, tasks: tasks))

@@ -56,7 +56,7 @@ public struct SwarmSnapshot: Sendable {
             case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _):
                 next.services.removeAll { $0.Spec.Name == spec.Name }
                 next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))
-            case .leaveService, .waitForGate:
+            case .leaveService, .waitForService, .waitForGate:
                 break
             }
         }

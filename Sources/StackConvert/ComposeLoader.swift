@@ -141,6 +141,10 @@ public struct ComposeLoader {
             default: break
             }
         }
+        // An update Swarm could never finish is refused here, not found stuck later.
+        if let blocker = UpdateProgress.blocker(service, eligibleNodes: nil) {
+            reader.error(deployNode, "service \(name): \(blocker)")
+        }
         return service
     }
 

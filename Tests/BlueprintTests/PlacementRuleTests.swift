@@ -158,3 +158,27 @@ struct PlacementRuleTests {
         #expect(!PlacementConstraint.pinned(to: worker).isSatisfied(by: managers[0]))
     }
 }
+
+/// Every generated service can be updated to completion (see `UpdateProgress`).
+@Suite("Updates that can progress")
+struct UpdateProgressTests {
+    @Test(arguments: [RepositoryPaths.referenceInventory, RepositoryPaths.labInventory, "inventory/lab-26.yml"])
+    func everyGeneratedServiceCanBeUpdatedToTheEnd(_ path: String) throws {
+        let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(path))
+        for planned in blueprint.services {
+            #expect(UpdateProgress.blocker(planned.service, eligibleNodes: planned.eligibleHosts.count) == nil, "\(planned.service.name)")
+        }
+    }
+
+    @Test func startFirstWithNoFreeSlotIsNamed() throws {
+        let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(RepositoryPaths.referenceInventory))
+        var proxy = try #require(blueprint.services.first { $0.service.name == "proxy" })
+        proxy.service.deploy.updateConfig?.order = .startFirst
+        proxy.service.volumes = []
+        // What older versions generated: three replicas, one per manager, three managers.
+        #expect(UpdateProgress.blocker(proxy.service, eligibleNodes: 3)
+            == "update_config order start-first cannot progress: 3 replicas, at most 1 per node on the 3 nodes its constraints allow, leave no free slot for the new task; use stop-first")
+        #expect(UpdateProgress.blocker(proxy.service, eligibleNodes: 4) == nil, "a fourth manager leaves a slot")
+        #expect(UpdateProgress.blocker(proxy.service, eligibleNodes: nil) == nil, "unknown nodes: not judged")
+    }
+}

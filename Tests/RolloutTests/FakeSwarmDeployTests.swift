@@ -30,12 +30,12 @@ struct FakeSwarmDeployTests {
 
     static func fast() -> Deployer.Options {
         var options = Deployer.Options()
-        options.pollInterval = .milliseconds(5)
+        options.pollInterval = .milliseconds(20)
         options.unschedulableGrace = .milliseconds(50)
         options.reconnectInterval = .milliseconds(5)
-        options.reconnectWindow = .seconds(5)
+        options.reconnectWindow = .seconds(60)
         options.recreateWait = .seconds(1)
-        options.stageTimeout = .seconds(10)
+        options.stageTimeout = .seconds(60)
         return options
     }
 

@@ -64,12 +64,13 @@ extension Builder {
         }
     }
 
+    /// One proxy per manager. Updated stop-first: every manager already runs one, so a
+    /// start-first task would find no free node and the update would never finish (see
+    /// `UpdateProgress`); one proxy down at a time while the others serve through milvus-lb.
     func milvusProxy(into draft: inout StageDraft) {
         var proxy = milvusRole("proxy", role: "proxy", component: .proxy)
         proxy.deploy.replicas = managerCount
         proxy.deploy.maxReplicasPerNode = 1
-        proxy.deploy.updateConfig?.order = .startFirst
-        proxy.deploy.rollbackConfig?.order = .startFirst
         draft.services.append(place(proxy, .proxy, stage: .milvus, on: [.manager]))
     }
 

@@ -120,6 +120,7 @@ enum PlanText {
         case .createSecret(let name, _): return "create secret \(name)"
         case .createConfig(let config): return "create config \(config.name)"
         case .removeConfig(_, let name): return "remove config \(name) (no longer used), once the stage is healthy"
+        case .waitForService(_, let name): return "  then wait until \(name) is healthy, before the next change"
         case .waitForGate: return nil
         default:
             guard let name = action.serviceName, let change = action.serviceChange else { return nil }

@@ -1,0 +1,105 @@
+import Blueprint
+import Foundation
+import Inventory
+import Rollout
+import StackConvert
+import SwarmModel
+import Testing
+import TestSupport
+
+/// Changes to a running stage go one service at a time, in the rolling order, each healthy
+/// before the next; a stage made from nothing starts at once.
+@Suite("Rolling order")
+struct RollingOrderTests {
+    typealias Cluster = FakeSwarmDeployTests.Cluster
+
+    /// The cluster with every image of one stage replaced.
+    static func upgraded(_ cluster: Cluster, stage: Stage, to tag: String) -> Cluster {
+        var changed = cluster
+        if let index = changed.stages.firstIndex(where: { $0.stage == stage }) {
+            for service in changed.stages[index].spec.services.indices {
+                changed.stages[index].spec.services[service].TaskTemplate.ContainerSpec?.Image = tag
+            }
+        }
+        return changed
+    }
+
+    static func updates(in log: [String]) -> [String] {
+        log.filter { $0.hasPrefix("update service ") }.map { String($0.dropFirst("update service ".count)) }
+    }
+
+    @Test func theTableCoversEveryComponentOnce() {
+        let listed = RollingOrder.table.values.flatMap { $0 }
+        #expect(Set(listed) == Set(Component.allCases))
+        #expect(listed.count == Component.allCases.count)
+        // milvus-operator's order for 2.3 (pkg/controllers/dependency_graph.go).
+        #expect(RollingOrder.table[.milvus] == [.indexnode, .rootcoord, .datacoord, .querycoord, .querynode, .datanode, .proxy, .milvusLB])
+        #expect(RollingOrder.rank(.etcd, in: .storage) < RollingOrder.rank(.minio, in: .storage))
+        #expect(RollingOrder.rank(nil, in: .pulsar) == RollingOrder.table[.pulsar]?.count)
+    }
+
+    @Test func aStageMadeFromNothingStartsAtOnce() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        for plan in plans {
+            #expect(!plan.actions.contains { if case .waitForService = $0 { return true }; return false })
+            #expect(plan.actions.filter { if case .waitForGate = $0 { return true }; return false }.count == 1)
+        }
+    }
+
+    @Test func aMilvusUpgradeGoesOneServiceAtATimeInTheOperatorsOrder() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let upgraded = Self.upgraded(cluster, stage: .milvus, to: "milvus:2.3.1")
+        let plan = try #require(try await FakeSwarmDeployTests.plan(upgraded, on: swarm).first { $0.stage == .milvus })
+        let expected = ["indexnode1", "indexnode2", "rootcoord", "datacoord", "querycoord", "querynode1", "querynode2",
+                        "datanode1", "datanode2", "proxy", "milvus-lb"].map { "lab-milvus_\($0)" }
+        // Each change is followed by its own gate.
+        var steps: [String] = []
+        for (index, action) in plan.actions.enumerated() {
+            guard case .updateService(_, let spec, _) = action else { continue }
+            steps.append(spec.Name)
+            #expect(plan.actions[index + 1] == .waitForService(.milvus, name: spec.Name))
+        }
+        #expect(steps == expected)
+
+        let before = await swarm.writeLog.count
+        let report = try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
+        #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(before))) == expected)
+        #expect(Array(report.executed.suffix(plan.actions.count)) == plan.actions, "what --plan showed is what ran")
+        let images = await swarm.serviceList.filter { $0.Spec.Name.hasPrefix("lab-milvus_") }.map { $0.Spec.TaskTemplate.ContainerSpec?.Image }
+        #expect(images.allSatisfy { $0 == "milvus:2.3.1" })
+        let writes = await swarm.writes
+        try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
+        #expect(await swarm.writes == writes, "the upgraded cluster redeploys with no write")
+    }
+
+    @Test func storageAndPulsarChangeMembersOneAtATime() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let upgraded = Self.upgraded(Self.upgraded(cluster, stage: .storage, to: "store:2"), stage: .pulsar, to: "pulsar:3.1.1")
+        let before = await swarm.writeLog.count
+        try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
+        let updates = Self.updates(in: Array(await swarm.writeLog.dropFirst(before)))
+        #expect(updates == ["etcd1", "etcd2", "etcd3", "etcd-quorum", "minio1", "minio2", "minio3", "minio4", "minio-lb", "cadvisor"].map { "lab-storage_\($0)" }
+            + ["zk1", "zk2", "zk3", "pulsar-init", "bookie1", "bookie2", "bookie3", "broker1", "broker2", "pulsar-proxy"].map { "lab-pulsar_\($0)" })
+    }
+
+    @Test func anUpgradeThatFailsStopsAtThatServiceAndLeavesTheRestOnTheOldVersion() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let upgraded = Self.upgraded(cluster, stage: .milvus, to: "milvus:broken")
+        await swarm.failTasks(of: "lab-milvus_querycoord")
+        let before = await swarm.writeLog.count
+        let failure = try await #require(throws: StageFailure.self) { try await FakeSwarmDeployTests.deploy(upgraded, on: swarm) }
+        #expect(failure.stage == .milvus && failure.services.map(\.service) == ["lab-milvus_querycoord"])
+        #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(before)))
+            == ["indexnode1", "indexnode2", "rootcoord", "datacoord", "querycoord"].map { "lab-milvus_\($0)" })
+        let untouched = await swarm.serviceList.filter { ["lab-milvus_querynode1", "lab-milvus_proxy"].contains($0.Spec.Name) }
+        #expect(untouched.count == 2 && untouched.allSatisfy { $0.Spec.TaskTemplate.ContainerSpec?.Image != "milvus:broken" })
+    }
+}
