@@ -73,6 +73,10 @@ extension EngineClient: SwarmAPI {
         try await get([SwarmFileObject].self, "/configs", query: filters.isEmpty ? [] : [("filters", filters.json)])
     }
 
+    public func config(_ id: String) async throws -> SwarmFileObject {
+        try await get(SwarmFileObject.self, "/configs/\(Query.encode(id))")
+    }
+
     public func createConfig(name: String, labels: [String: String], data: Data) async throws -> String {
         try await post(CreatedObject.self, "/configs/create",
                        body: FileObjectCreateRequest(Name: name, Labels: labels, base64Data: data.base64EncodedString())).ID

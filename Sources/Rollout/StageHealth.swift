@@ -81,6 +81,10 @@ public enum StageHealth {
             if !olderThanDeploy && !finishedRollback {
                 return ServiceHealth(name: name, state: .failed("update \(state): \(update.Message ?? "")"), running: 0, desired: 0)
             }
+            // An older rollback still under way: its tasks are about to change; not settled yet.
+            if state == .rollbackStarted {
+                return ServiceHealth(name: name, state: .waiting("Swarm is still rolling back an earlier update"), running: 0, desired: 0)
+            }
         }
 
         if let job = service.Spec.Mode?.ReplicatedJob {
@@ -118,7 +122,15 @@ public enum StageHealth {
             return ServiceHealth(name: name, state: .unschedulable("no node matches its placement constraints"), running: 0, desired: 0)
         }
         if let stuck = wantsRunning.first(where: { $0.Status.State.isUnscheduled && ($0.Status.Err ?? "").contains("no suitable node") }) {
-            return ServiceHealth(name: name, state: .unschedulable(stuck.Status.Err ?? "no suitable node"), running: running, desired: desired)
+            let err = stuck.Status.Err ?? "no suitable node"
+            // A start-first update with no free slot waits forever (moby#36934): say so, not only "no suitable node".
+            if service.Spec.UpdateConfig?.Order == "start-first", err.contains("max replicas per node"), outdated > 0 {
+                return ServiceHealth(name: name, state: .unschedulable(
+                    "update of \(name) cannot progress: start-first needs a free node its constraints allow, and every one already "
+                        + "runs its maximum of tasks (\(err)); a deploy of the generated stacks (stop-first) repairs it"),
+                    running: running, desired: desired)
+            }
+            return ServiceHealth(name: name, state: .unschedulable(err), running: running, desired: desired)
         }
         if service.UpdateStatus?.State == .updating {
             return ServiceHealth(name: name, state: .waiting("updating, \(running)/\(desired) running"), running: running, desired: desired)

@@ -25,6 +25,8 @@ public protocol SwarmAPI: Sendable {
     func removeNetwork(_ id: String) async throws
 
     func configs(filters: Filters) async throws -> [SwarmFileObject]
+    /// One config with its data.
+    func config(_ id: String) async throws -> SwarmFileObject
     func createConfig(name: String, labels: [String: String], data: Data) async throws -> String
     func removeConfig(_ id: String) async throws
 

@@ -11,7 +11,8 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         5 internal error (a bug: please report it).
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, TeardownCommand.self, Health.self]
+        subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, History.self, Rollback.self,
+                      TeardownCommand.self, Health.self]
     )
 
     public init() {}

@@ -26,9 +26,11 @@ func runMilvus(_ arguments: [String]) -> Never {
         guard let pulsar, Network.canReach(pulsar.0, pulsar.1) else { return "Pulsar does not answer" }
         return nil
     }
+    // The image's version (STANDIN_VERSION), so a rolling upgrade can be watched from outside.
+    let version = Environment.value("STANDIN_VERSION") ?? "2.3.0"
     HTTP.serve(port: 9091) { path in
         guard path.hasPrefix("/healthz") else { return (404, "") }
-        return readiness.isReady ? (200, "OK") : (503, readiness.blocker() ?? "")
+        return readiness.isReady ? (200, "OK version=\(version)") : (503, readiness.blocker() ?? "")
     }
     Network.serve(port: port) { fd in
         _ = Network.receive(fd, timeout: 30)

@@ -105,6 +105,9 @@ struct StageHealthTests {
         #expect(!during.isHealthy, "a rollback that began during this deploy fails the stage")
         let older = StageHealth.evaluate(service, tasks: [try Self.task("a", "running")], failuresSince: EngineTime("2026-11-21T20:00:30Z"))
         #expect(older.isHealthy, "a rollback from before this deploy is history")
+        let rolling = StageHealth.evaluate(try Self.service("a", update: "rollback_started"), tasks: [try Self.task("a", "running")],
+                                           failuresSince: EngineTime("2026-11-21T20:00:30Z"))
+        #expect(rolling.state == .waiting("Swarm is still rolling back an earlier update"), "an older rollback still under way is waited for")
     }
 
     @Test func aStageIsHealthyOnlyWhenEveryServiceIs() throws {
@@ -125,5 +128,23 @@ struct StageHealthTests {
         let expected: Int64 = 1_795_292_360 * 1_000_000_000
         #expect(EngineTime("2026-11-21T20:19:20Z")?.nanoseconds == expected)
         #expect(EngineTime("yesterday") == nil)
+    }
+
+    @Test func aStartFirstUpdateWithNoFreeSlotIsNamedAsStuck() throws {
+        var template = Self.template
+        template.ContainerSpec?.Image = "img:2"
+        var service = try Self.service("proxy", template: template)
+        service.Spec.UpdateConfig = UpdateConfig(Parallelism: 1, Order: "start-first")
+        service.UpdateStatus = UpdateStatus(State: .updating)
+        let old = try Self.task("proxy", "running")
+        let stuck = try Self.task("proxy", "pending", err: "no suitable node (max replicas per node limit exceed)", template: template)
+        let health = StageHealth.evaluate(service, tasks: [old, stuck])
+        guard case .unschedulable(let why) = health.state else {
+            Issue.record("expected unschedulable, got \(health.state)")
+            return
+        }
+        #expect(why.hasPrefix("update of proxy cannot progress: start-first needs a free node its constraints allow"))
+        service.Spec.UpdateConfig?.Order = "stop-first"
+        #expect(StageHealth.evaluate(service, tasks: [old, stuck]).state == .unschedulable("no suitable node (max replicas per node limit exceed)"))
     }
 }

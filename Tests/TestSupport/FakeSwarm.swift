@@ -220,9 +220,15 @@ public actor FakeSwarm: SwarmAPI {
         return configList.filter { matches($0.Spec.Labels ?? [:], id: $0.ID, name: $0.Spec.Name, filters) }
     }
 
+    public func config(_ id: String) async throws -> SwarmFileObject {
+        try request()
+        guard let config = configList.first(where: { $0.ID == id || $0.Spec.Name == id }) else { throw notFound("config", id) }
+        return config
+    }
+
     public func createConfig(name: String, labels: [String: String], data: Data) async throws -> String {
         try write("create config \(name)")
-        return try createFileObject(&configList, kind: "config", name: name, labels: labels)
+        return try createFileObject(&configList, kind: "config", name: name, labels: labels, data: data.base64EncodedString())
     }
 
     public func removeConfig(_ id: String) async throws {
@@ -237,7 +243,7 @@ public actor FakeSwarm: SwarmAPI {
 
     public func createSecret(name: String, labels: [String: String], data: Data) async throws -> String {
         try write("create secret \(name)")
-        return try createFileObject(&secretList, kind: "secret", name: name, labels: labels)
+        return try createFileObject(&secretList, kind: "secret", name: name, labels: labels, data: nil)
     }
 
     public func removeSecret(_ id: String) async throws {
@@ -364,13 +370,14 @@ public actor FakeSwarm: SwarmAPI {
         }
     }
 
-    private func createFileObject(_ list: inout [SwarmFileObject], kind: String, name: String, labels: [String: String]) throws -> String {
+    private func createFileObject(_ list: inout [SwarmFileObject], kind: String, name: String, labels: [String: String],
+                                  data: String?) throws -> String {
         guard !list.contains(where: { $0.Spec.Name == name }) else {
             throw EngineError(method: "POST", path: "/\(kind)s/create", status: 409,
                               message: "rpc error: code = AlreadyExists desc = \(kind) \(name) already exists")
         }
         let id = newID(kind)
-        list.append(SwarmFileObject(ID: id, Version: bump(), Spec: .init(Name: name, Labels: labels)))
+        list.append(SwarmFileObject(ID: id, Version: bump(), Spec: .init(Name: name, Labels: labels, Data: data)))
         return id
     }
 

@@ -37,10 +37,13 @@ public struct SwarmFileObject: Codable, Sendable {
     public struct Spec: Codable, Sendable {
         public var Name: String
         public var Labels: [String: String]?
+        /// Base64; a config's when it is inspected one by one (`GET /configs/{id}`), never a secret's.
+        public var Data: String?
 
-        public init(Name: String, Labels: [String: String]? = nil) {
+        public init(Name: String, Labels: [String: String]? = nil, Data: String? = nil) {
             self.Name = Name
             self.Labels = Labels
+            self.Data = Data
         }
     }
 

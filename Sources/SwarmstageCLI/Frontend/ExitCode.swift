@@ -57,6 +57,9 @@ struct Failure: Error {
         case let timeout as TeardownTimeout:
             return Failure(message: "error: teardown of stage \(timeout.stage.number) \(timeout.stage.rawValue): waited \(timeout.timeout) "
                 + "for \(timeout.waitingFor); run teardown again once it has happened", code: .engine)
+        case let missing as RevisionMissing:
+            return Failure(message: "error: revision \(missing.number) cannot be read back from the swarm (removed, or not written by swarmstage)",
+                           code: .usage)
         case let requirement as EngineRequirementError:
             return Failure(message: "error: \(requirement.description)", code: .engine)
         case let engine as EngineError where engine.status == nil:

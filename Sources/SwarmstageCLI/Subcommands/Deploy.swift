@@ -47,34 +47,24 @@ struct Deploy: AsyncParsableCommand {
         let blueprint = MilvusBlueprint.make(inventory)
         let files = try stacks.map { try StackSource.directory($0, blueprint: blueprint) }
             ?? StackSource.rendered(blueprint, folder: inventoryOptions.defaultOutputDirectory)
-        let prepared = try StackSource.prepare(files)
-        let selected = stages.selected
         let timeouts = try StageTimeouts(timeout)
-        let neededSecrets = blueprint.secrets.filter { secret in
-            prepared.contains { selected.contains($0.stage) && $0.spec.secrets.contains(secret.name) }
-        }
-        let values = try SecretValues(environment: ProcessInfo.processInfo.environment, secretsFile: secretsFile)
-        if !plan { try values.check(neededSecrets) }
-
-        let engine = try await engineOptions.connectToManager()
-        let lock = plan ? nil : try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
-        defer { withExtendedLifetime(lock) {} }
-        if plan {
-            let chosen = prepared.filter { selected.contains($0.stage) }
-            let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
-            let plans = DeployPlanner.plan(chosen, snapshot: snapshot, knownSecrets: Set(blueprint.secrets.map(\.name)))
-            Console.out(PlanText.render(plans))
-            return
-        }
         var options = Deployer.Options()
         options.stageTimeout = timeouts.default
         options.stageTimeouts = timeouts.perStage
-        let deployer = Deployer(swarm: engine, options: options, observer: ProgressPrinter(style: progress.style))
-        let report = try await deployer.deploy(prepared, secrets: blueprint.secrets, values: values, stagesToApply: selected)
-        let changed = report.writes, writes = engine.writes.value
-        Console.out(changed == 0 && writes == 0
-            ? "deployed: nothing changed (0 Engine writes), every stage is healthy"
-            : "deployed: \(changed) service change\(changed == 1 ? "" : "s") (\(writes) Engine writes), every stage is healthy")
+        let application = StackApplication(
+            inventory: inventory, files: files, prepared: try StackSource.prepare(files), secrets: blueprint.secrets,
+            values: try SecretValues(environment: ProcessInfo.processInfo.environment, secretsFile: secretsFile),
+            selected: stages.selected, options: options, style: progress.style, reason: "deploy")
+        if !plan { try application.checkSecrets() }
+
+        let engine = try await engineOptions.connectToManager()
+        if plan {
+            Console.out(PlanText.render(try await application.plan(engine)))
+            return
+        }
+        let lock = try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
+        defer { withExtendedLifetime(lock) {} }
+        try await application.apply(engine)
     }
 }
 

@@ -1,0 +1,57 @@
+import Blueprint
+import Engine
+import Foundation
+import Inventory
+import Rollout
+import SwarmModel
+
+/// What `deploy` and `rollback` share: checked stack files applied stage by stage through
+/// the same planner and gates, a revision recorded when anything was written, and, when a
+/// stage fails, where to go back to.
+struct StackApplication {
+    var inventory: Inventory
+    var files: [StageFiles]
+    var prepared: [PreparedStage]
+    var secrets: [SecretSpec]
+    var values: SecretValues
+    var selected: Set<Stage>
+    var options: Deployer.Options
+    var style: ProgressPrinter.Style
+    /// What the revision says made it: "deploy" or "rollback to N".
+    var reason: String
+
+    /// The secrets the selected stages use, checked before anything is written.
+    func checkSecrets() throws {
+        try values.check(secrets.filter { secret in prepared.contains { selected.contains($0.stage) && $0.spec.secrets.contains(secret.name) } })
+    }
+
+    func plan(_ engine: EngineClient) async throws -> [StagePlan] {
+        let chosen = prepared.filter { selected.contains($0.stage) }
+        let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
+        return DeployPlanner.plan(chosen, snapshot: snapshot, knownSecrets: Set(secrets.map(\.name)))
+    }
+
+    func apply(_ engine: EngineClient) async throws {
+        let store = RevisionStore(swarm: engine, cluster: inventory.cluster.name)
+        let deployer = Deployer(swarm: engine, options: options, observer: ProgressPrinter(style: style))
+        let report: DeployReport
+        do {
+            report = try await deployer.deploy(prepared, secrets: secrets, values: values, stagesToApply: selected)
+        } catch let failure as StageFailure {
+            var message = Failure.describe(failure)
+            if let last = try? await store.list().first {
+                message += "\nthe cluster was last deployed whole as revision \(last.number) (\(last.time)); "
+                    + "to go back to it: swarmstage rollback \(last.number) -i \(inventory.file)"
+            }
+            throw Failure(message: message, code: .failed)
+        }
+        let changed = report.writes, writes = engine.writes.value
+        guard changed > 0 || writes > 0 else {
+            Console.out("deployed: nothing changed (0 Engine writes), every stage is healthy")
+            return
+        }
+        let revision = try await store.record(files: files, inventory: inventory, reason: reason)
+        Console.out("deployed: \(changed) service change\(changed == 1 ? "" : "s") (\(writes) Engine writes), every stage is healthy; "
+            + "recorded as revision \(revision.number)")
+    }
+}
