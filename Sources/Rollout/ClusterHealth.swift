@@ -19,7 +19,8 @@ public struct ClusterHealth: Sendable {
     public struct NodeReport: Sendable, Codable {
         public var host: String
         public var nodeID: String?
-        public var state: String
+        /// As the managers see it; `missing` for a host with no node.
+        public var state: NodeState
         public var availability: String
         public var manager: Bool
         public var reachable: Bool?
@@ -72,11 +73,11 @@ public struct ClusterHealth: Sendable {
                 drift += update.changed.keys.sorted().map { "~\($0)" }
                 drift += update.removed.keys.sorted().map { "-\($0)" }
             }
-            let state = node.state.rawValue
+            let state = node.state
             let reachable = node.ManagerStatus.map { $0.Reachability == .reachable }
             nodeReports.append(NodeReport(host: host.name, nodeID: node.ID, state: state, availability: node.Spec.Availability ?? "active",
                                           manager: node.isManager, reachable: reachable, labelDrift: drift))
-            if state != "ready" { problems.append((.degraded, "node \(host.name) is \(state)")) }
+            if state != .ready { problems.append((.degraded, "node \(host.name) is \(state)")) }
             if !drift.isEmpty { problems.append((.degraded, "node \(host.name) labels differ from the inventory (\(drift.joined(separator: " "))); run `swarmstage label`")) }
         }
         let managerNodes = nodes.filter(\.isManager)

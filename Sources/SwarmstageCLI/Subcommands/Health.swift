@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inventory
 import Rollout
+import SwarmModel
 
 /// Reports the cluster's health against the inventory, for people and for monitoring.
 struct Health: AsyncParsableCommand {
@@ -63,7 +64,7 @@ enum HealthText {
 
     static func render(_ health: ClusterHealth, cluster: String) -> String {
         var lines = ["cluster \(cluster): \(label(health.status))"]
-        let ready = health.nodes.filter { $0.state == "ready" }.count
+        let ready = health.nodes.filter { $0.state == .ready }.count
         let drift = health.nodes.filter { !$0.labelDrift.isEmpty }.count
         lines.append("nodes: \(ready)/\(health.nodes.count) ready; managers: \(health.managersReachable)/\(health.managers) reachable; label drift on \(drift) node\(drift == 1 ? "" : "s")")
         for stage in health.stages {
@@ -99,7 +100,7 @@ enum HealthText {
         }
         let services = health.stages.flatMap(\.services)
         let document = Document(status: health.status, exitCode: code(health.status).rawValue,
-                                nodesReady: health.nodes.filter { $0.state == "ready" }.count, nodesTotal: health.nodes.count,
+                                nodesReady: health.nodes.filter { $0.state == .ready }.count, nodesTotal: health.nodes.count,
                                 managersReachable: health.managersReachable, managersTotal: health.managers,
                                 servicesHealthy: services.filter { $0.status == .healthy }.count, servicesTotal: services.count,
                                 nodes: health.nodes, stages: health.stages, problems: health.problems)
