@@ -1,4 +1,5 @@
 import Blueprint
+import Foundation
 import Inventory
 import StackConvert
 import SwarmModel
@@ -36,8 +37,16 @@ public enum DeployPlanner {
             }
         }
         let configIDs = snapshot.configIDs
-        for config in spec.configs where configIDs[config.name] == nil {
-            actions.append(.createConfig(config))
+        for config in spec.configs {
+            guard configIDs[config.name] != nil else {
+                actions.append(.createConfig(config))
+                continue
+            }
+            // Configs are immutable: the same name with other contents would silently keep the old file.
+            let stored = snapshot.configs.first { $0.Spec.Name == config.name }?.Spec.Data
+            if let stored, !stored.isEmpty, stored != Data(config.data).base64EncodedString() {
+                problems.append(.configContentsDiffer(config.name))
+            }
         }
 
         let existing = snapshot.services(of: spec.name)

@@ -355,6 +355,8 @@ public struct StageFailure: Error, Sendable {
         case missingExternalNetwork(String)
         /// A secret the stack uses that does not exist, and whose content swarmstage does not know.
         case unknownSecret(String)
+        /// A config of that name exists with other contents (configs cannot change).
+        case configContentsDiffer(String)
     }
 
     public struct ServiceProblem: Sendable {

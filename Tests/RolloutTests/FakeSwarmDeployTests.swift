@@ -288,6 +288,21 @@ struct FakeSwarmDeployTests {
         #expect(plan.problems == [.missingExternalNetwork("lab-net")])
     }
 
+    @Test func aConfigEditedUnderItsOldNameIsRefusedBeforeAnyWrite() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        var edited = cluster
+        let index = try #require(edited.stages.firstIndex { $0.stage == .milvus })
+        let config = try #require(edited.stages[index].spec.configs.firstIndex { $0.name.hasPrefix("lab_milvus-yaml-") })
+        edited.stages[index].spec.configs[config].data += Array("# edited by hand\n".utf8)
+        let name = edited.stages[index].spec.configs[config].name
+        let writes = await swarm.writes
+        let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(edited, on: swarm) }
+        #expect(failure.reason == .configContentsDiffer(name))
+        #expect(await swarm.writes == writes)
+    }
+
     // MARK: teardown
 
     @Test func teardownRemovesStagesInReverseOrderServicesFirst() async throws {
