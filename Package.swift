@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwarmstageCLITests",
-            dependencies: ["SwarmstageCLI", "Blueprint", "SwarmModel", "Engine", "CurlTransport", "Inventory", "Rollout", "TestSupport"],
+            dependencies: ["SwarmstageCLI", "Blueprint", "SwarmModel", "StackConvert", "Engine", "CurlTransport", "Inventory", "Rollout", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -41,4 +41,10 @@ public struct FileObjectSpec: Sendable, Equatable {
     public var name: String
     public var labels: [String: String]
     public var data: [UInt8]
+
+    public init(name: String, labels: [String: String], data: [UInt8]) {
+        self.name = name
+        self.labels = labels
+        self.data = data
+    }
 }

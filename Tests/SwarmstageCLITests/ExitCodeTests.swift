@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rollout
+import StackConvert
 import SwarmModel
 @testable import SwarmstageCLI
 import Testing
@@ -53,5 +54,33 @@ struct ExitCodeTests {
         let failure = Failure.writing(CocoaError(.fileWriteUnknown, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: 20)]),
                                       to: "\(file)/stacks")
         #expect(failure.message == "error: cannot write \(file)/stacks: not a directory")
+    }
+}
+
+/// `deploy --plan` prints the planner's actions, one line each.
+@Suite("Plan text")
+struct PlanTextTests {
+    @Test func everyWriteHasALineAndRollingStepsSayTheyWait() {
+        let spec = ServiceSpec(Name: "lab-milvus_proxy", TaskTemplate: TaskSpec())
+        let plan = StagePlan(stage: .milvus, stack: "lab-milvus", actions: [
+            .createConfig(FileObjectSpec(name: "lab_milvus-yaml-1", labels: [:], data: [])),
+            .leaveService(name: "lab-milvus_rootcoord"),
+            .updateService(id: "x", spec: spec, fields: ["TaskTemplate.ContainerSpec.Image"]),
+            .waitForService(.milvus, name: "lab-milvus_proxy"),
+            .waitForGate(.milvus),
+            .removeConfig(id: "y", name: "lab_milvus-yaml-0"),
+        ])
+        let blocked = StagePlan(stage: .pulsar, stack: "lab-pulsar", actions: [.waitForGate(.pulsar)], problems: [.missingExternalNetwork("lab-net")])
+        #expect(PlanText.render([blocked, plan]) == """
+            stage 2 pulsar (stack lab-pulsar)
+              cannot apply: the network lab-net does not exist; it is created by stage storage: deploy that stage first
+            stage 3 milvus (stack lab-milvus)
+              create config lab_milvus-yaml-1
+              lab-milvus_rootcoord: unchanged
+              lab-milvus_proxy: update (TaskTemplate.ContainerSpec.Image)
+                then wait until lab-milvus_proxy is healthy, before the next change
+              remove config lab_milvus-yaml-0 (no longer used), once the stage is healthy
+            plan only: nothing was written
+            """)
     }
 }
