@@ -181,7 +181,7 @@ public struct ComposeLoader {
             reader.checkKeys(entries, of: item, what, allowed: ["source", "target", "mode", "uid", "gid"], required: ["source"])
             guard let source = entries.first(where: { $0.key == "source" }).flatMap({ string($0.value, "source") }) else { return nil }
             let target = entries.first { $0.key == "target" }.flatMap { string($0.value, "target") } ?? source
-            let mode = entries.first { $0.key == "mode" }.flatMap { reader.integer($0.value, "mode") }
+            let mode = entries.first { $0.key == "mode" }.flatMap { reader.integer($0.value, "mode", in: 0...0o7777) }
             return ServiceFileReference(source: source, target: target, mode: mode)
         }
     }
@@ -217,8 +217,8 @@ public struct ComposeLoader {
         guard let entries = reader.mapping(node, what) else { return nil }
         reader.checkKeys(entries, of: node, what, allowed: ["target", "published", "protocol", "mode"], required: ["target", "published"])
         let value = { (name: String) in entries.first { $0.key == name }?.value }
-        guard let target = value("target").flatMap({ reader.integer($0, "target") }),
-              let published = value("published").flatMap({ reader.integer($0, "published") }) else { return nil }
+        guard let target = value("target").flatMap({ reader.integer($0, "target", in: 1...65535) }),
+              let published = value("published").flatMap({ reader.integer($0, "published", in: 1...65535) }) else { return nil }
         var mode = PublishedPort.Mode.ingress
         if let modeNode = value("mode"), let text = string(modeNode, "mode") {
             guard let parsed = PublishedPort.Mode(rawValue: text) else {
@@ -250,7 +250,7 @@ public struct ComposeLoader {
             case "interval": check.intervalSeconds = seconds(entry.value, "interval") ?? check.intervalSeconds
             case "timeout": check.timeoutSeconds = seconds(entry.value, "timeout") ?? check.timeoutSeconds
             case "start_period": check.startPeriodSeconds = seconds(entry.value, "start_period") ?? check.startPeriodSeconds
-            case "retries": check.retries = reader.integer(entry.value, "retries") ?? check.retries
+            case "retries": check.retries = reader.integer(entry.value, "retries", in: Self.count) ?? check.retries
             default: break
             }
         }
@@ -277,7 +277,7 @@ public struct ComposeLoader {
                         reader.error(entry.value, "\(what): mode '\(text)' is not replicated, global or replicated-job")
                     }
                 }
-            case "replicas": deploy.replicas = reader.integer(entry.value, "replicas")
+            case "replicas": deploy.replicas = reader.integer(entry.value, "replicas", in: Self.count)
             case "endpoint_mode":
                 if let text = string(entry.value, "endpoint_mode") {
                     if let mode = Deploy.EndpointMode(rawValue: text) { deploy.endpointMode = mode } else {
@@ -292,7 +292,7 @@ public struct ComposeLoader {
                     if item.key == "constraints" {
                         deploy.constraints = (reader.stringList(item.value, "constraints") ?? []).map { interpolate($0.0, $0.1) }
                     } else {
-                        deploy.maxReplicasPerNode = reader.integer(item.value, "max_replicas_per_node")
+                        deploy.maxReplicasPerNode = reader.integer(item.value, "max_replicas_per_node", in: Self.count)
                     }
                 }
             case "resources":
@@ -319,11 +319,11 @@ public struct ComposeLoader {
               let memoryNode = entries.first(where: { $0.key == "memory" })?.value, let memoryText = string(memoryNode, "memory")
         else { return nil }
         guard let centi = Units.centiCPUs(cpusText) else {
-            reader.error(cpusNode, "cpus '\(cpusText)' is not a number of CPUs with at most two decimals")
+            reader.error(cpusNode, "cpus '\(Self.capped(cpusText))' is not a number of CPUs with at most two decimals, at most \(Units.maxCPUs)")
             return nil
         }
         guard let mebibytes = Units.mebibytes(memoryText) else {
-            reader.error(memoryNode, "memory '\(memoryText)' is not a whole number of MiB (e.g. 512M, 8G)")
+            reader.error(memoryNode, "memory '\(Self.capped(memoryText))' is not a whole number of MiB (e.g. 512M, 8G) of at most \(Units.maxMebibytes)M")
             return nil
         }
         return ResourceLimits(centiCPUs: centi, memoryMiB: mebibytes)
@@ -342,7 +342,7 @@ public struct ComposeLoader {
                     }
                 }
             case "delay": policy.delaySeconds = seconds(entry.value, "delay") ?? policy.delaySeconds
-            case "max_attempts": policy.maxAttempts = reader.integer(entry.value, "max_attempts")
+            case "max_attempts": policy.maxAttempts = reader.integer(entry.value, "max_attempts", in: Self.count)
             case "window": policy.windowSeconds = seconds(entry.value, "window")
             default: break
             }
@@ -356,7 +356,7 @@ public struct ComposeLoader {
         var config = UpdateConfig()
         for entry in entries {
             switch entry.key {
-            case "parallelism": config.parallelism = reader.integer(entry.value, "parallelism") ?? config.parallelism
+            case "parallelism": config.parallelism = reader.integer(entry.value, "parallelism", in: Self.count) ?? config.parallelism
             case "delay": config.delaySeconds = seconds(entry.value, "delay") ?? config.delaySeconds
             case "monitor": config.monitorSeconds = seconds(entry.value, "monitor") ?? config.monitorSeconds
             case "order":
@@ -394,10 +394,18 @@ public struct ComposeLoader {
         }
     }
 
+    /// Counts (replicas, retries, attempts, parallelism): never negative, and small enough for any
+    /// arithmetic on them.
+    static let count = 0...Int(Int32.max)
+
+    /// A value quoted in a message, cut short when it is long.
+    static func capped(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "..." : text }
+
     private func seconds(_ node: Node, _ what: String) -> Int? {
         guard let text = string(node, what) else { return nil }
         guard let value = Units.seconds(text) else {
-            reader.error(node, "\(what) '\(text)' is not a duration in whole seconds", hint: "write it like 10s, 1m30s or 2h")
+            reader.error(node, "\(what) '\(Self.capped(text))' is not a duration in whole seconds of at most \(Units.maxSeconds)",
+                         hint: "write it like 10s, 1m30s or 2h")
             return nil
         }
         return value

@@ -1,8 +1,15 @@
 /// The docker CLI's spellings of durations, CPUs and memory, parsed exactly.
 public enum Units {
-    /// Go-style durations in whole seconds: `10s`, `1m30s`, `2h`, `90`.
+    /// The longest duration whose nanoseconds fit the Engine's int64 (about 292 years).
+    public static let maxSeconds = Int(Int64.max / 1_000_000_000)
+    /// The most CPUs whose nano-CPUs fit an int64.
+    public static let maxCPUs = Int(Int64.max / 1_000_000_000) - 1
+    /// The most MiB whose bytes fit an int64.
+    public static let maxMebibytes = Int64.max >> 20
+
+    /// Go-style durations in whole seconds: `10s`, `1m30s`, `2h`, `90`; nil beyond `maxSeconds`.
     public static func seconds(_ text: String) -> Int? {
-        if let plain = Int(text), plain >= 0 { return plain }
+        if let plain = Int(text) { return (0...maxSeconds).contains(plain) ? plain : nil }
         var total = 0.0, number = ""
         var index = text.startIndex
         guard !text.isEmpty else { return nil }
@@ -27,14 +34,14 @@ public enum Units {
             number = ""
             index = text.index(after: index)
         }
-        guard number.isEmpty, total >= 0, total == total.rounded() else { return nil }
+        guard number.isEmpty, total >= 0, total == total.rounded(), total <= Double(maxSeconds) else { return nil }
         return Int(total)
     }
 
     /// `"3.6"` -> 360 (hundredths of a CPU); nil beyond two decimals.
     public static func centiCPUs(_ text: String) -> Int? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = Int(parts[0]), whole >= 0 else { return nil }
+        guard (1...2).contains(parts.count), parts[0].allSatisfy(\.isNumber), let whole = Int(parts[0]), whole >= 0, whole <= maxCPUs else { return nil }
         guard parts.count == 2 else { return whole * 100 }
         let fraction = parts[1]
         guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isNumber), let digits = Int(fraction) else { return nil }
@@ -46,16 +53,18 @@ public enum Units {
         let digits = text.prefix { $0.isNumber }
         guard let value = Int64(digits) else { return nil }
         let unit = text.dropFirst(digits.count).lowercased()
-        let bytes: Int64
+        let shift: Int64
         switch unit {
-        case "", "b": bytes = value
-        case "k", "kb", "kib": bytes = value << 10
-        case "m", "mb", "mib": bytes = value << 20
-        case "g", "gb", "gib": bytes = value << 30
-        case "t", "tb", "tib": bytes = value << 40
+        case "", "b": shift = 0
+        case "k", "kb", "kib": shift = 10
+        case "m", "mb", "mib": shift = 20
+        case "g", "gb", "gib": shift = 30
+        case "t", "tb", "tib": shift = 40
         default: return nil
         }
-        guard bytes % (1 << 20) == 0 else { return nil }
+        // A shift would drop high bits silently: a value too large for an int64 of bytes is refused.
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: 1 << shift)
+        guard !overflow, bytes % (1 << 20) == 0 else { return nil }
         return bytes >> 20
     }
 }

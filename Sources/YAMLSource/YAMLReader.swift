@@ -128,6 +128,17 @@ public final class YAMLReader {
         return value
     }
 
+    /// A whole number within `range`; outside it, a located error that names the range.
+    public func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = integer(node, what) else { return nil }
+        guard range.contains(value) else {
+            let upper = range.upperBound == Int(Int32.max) ? "" : " to \(range.upperBound)"
+            error(node, "\(what) must be \(range.lowerBound)\(upper.isEmpty ? " or more" : upper), found \(value)")
+            return nil
+        }
+        return value
+    }
+
     public func number(_ node: Node, _ what: String) -> Double? {
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text), value.isFinite else {
