@@ -84,6 +84,11 @@ public struct Host: Sendable, Hashable {
 
 /// CPU and memory of a host, used to size service limits.
 public struct HostSize: Sendable, Hashable {
+    /// What a host can be: enough for the smallest service limits, and small enough that no
+    /// arithmetic on it overflows (the largest machines have about a thousand CPUs).
+    public static let cpuRange: ClosedRange<Double> = 0.1...4096
+    public static let memoryRange: ClosedRange<Int64> = (256 << 20)...(1 << 50)
+
     public var cpus: Double
     public var memory: ByteSize
     /// Size of the data disk at the data root, informational.

@@ -231,11 +231,20 @@ struct InventoryParser {
             switch entry.key {
             case "cpus":
                 if let value = reader.number(entry.value, "cpus") {
-                    if value > 0 { cpus = value } else { reader.error(entry.value, "cpus must be more than 0") }
+                    if HostSize.cpuRange.contains(value) {
+                        cpus = value
+                    } else {
+                        reader.error(entry.value, "cpus must be from \(HostSize.cpuRange.lowerBound) to \(Int(HostSize.cpuRange.upperBound)) (a host's CPUs), found \(value)")
+                    }
                 }
             case "memory", "disk", "data_disk":
                 if let text = reader.string(entry.value, entry.key) {
                     if let bytes = ByteSize(parsing: text), bytes.bytes > 0 {
+                        if entry.key == "memory", !HostSize.memoryRange.contains(bytes.bytes) {
+                            reader.error(entry.value, "memory must be from \(ByteSize(bytes: HostSize.memoryRange.lowerBound)) to "
+                                + "\(ByteSize(bytes: HostSize.memoryRange.upperBound)) (a host's memory), found \(text.count > 40 ? String(text.prefix(40)) + "..." : text)")
+                            continue
+                        }
                         if entry.key == "memory" { memory = bytes }
                         if entry.key == "data_disk" { dataDisk = bytes }
                     } else {
