@@ -1,4 +1,5 @@
 import Blueprint
+import Compose
 import Foundation
 import Inventory
 import StackConvert
@@ -75,6 +76,16 @@ public enum DeployPlanner {
             for (_, action) in ordered {
                 actions.append(action)
                 actions.append(.waitForService(prepared.stage, name: action.serviceName ?? ""))
+            }
+        }
+        // An update Swarm could never finish on these nodes is refused before anything is written.
+        for action in actions {
+            guard case .updateService(_, let desired, _) = action,
+                  let service = prepared.compose.services.first(where: { "\(spec.name)_\($0.name)" == desired.Name }) else { continue }
+            let constraints = desired.TaskTemplate.constraints
+            let eligible = snapshot.nodes.filter { $0.state == .ready && PlacementConstraint.allSatisfied(constraints, by: $0.facts) }.count
+            if !snapshot.nodes.isEmpty, let reason = UpdateProgress.blocker(service, eligibleNodes: eligible) {
+                problems.append(.updateCannotProgress(service: desired.Name, reason: reason))
             }
         }
         let desiredNames = Set(spec.services.map(\.Name))

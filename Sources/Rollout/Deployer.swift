@@ -357,6 +357,8 @@ public struct StageFailure: Error, Sendable {
         case unknownSecret(String)
         /// A config of that name exists with other contents (configs cannot change).
         case configContentsDiffer(String)
+        /// An update Swarm could never finish on this swarm's nodes (see `UpdateProgress`).
+        case updateCannotProgress(service: String, reason: String)
     }
 
     public struct ServiceProblem: Sendable {

@@ -9,13 +9,16 @@ public struct SwarmSnapshot: Sendable {
     public var configs: [SwarmFileObject]
     /// The services of the stacks read, with their stack's namespace label.
     public var services: [SwarmService]
+    /// The swarm's nodes: where an update can place its tasks.
+    public var nodes: [SwarmNode]
 
     public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
-                services: [SwarmService] = []) {
+                services: [SwarmService] = [], nodes: [SwarmNode] = []) {
         self.networks = networks
         self.secrets = secrets
         self.configs = configs
         self.services = services
+        self.nodes = nodes
     }
 
     /// Networks, secrets and configs of the whole swarm (stacks share the overlay network),
@@ -24,7 +27,7 @@ public struct SwarmSnapshot: Sendable {
         var services: [SwarmService] = []
         for stack in stacks { services += try await swarm.services(filters: .stack(stack)) }
         return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
-                             configs: try await swarm.configs(), services: services)
+                             configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes())
     }
 
     public func services(of stack: String) -> [SwarmService] {

@@ -102,4 +102,26 @@ struct RollingOrderTests {
         let untouched = await swarm.serviceList.filter { ["lab-milvus_querynode1", "lab-milvus_proxy"].contains($0.Spec.Name) }
         #expect(untouched.count == 2 && untouched.allSatisfy { $0.Spec.TaskTemplate.ContainerSpec?.Image != "milvus:broken" })
     }
+
+    @Test func anUpdateWithNoFreeSlotOnTheseNodesIsRefusedBeforeAnyWrite() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        // Stacks from before: the proxy (one per manager, one manager) updated start-first, with a new image.
+        var changed = Self.upgraded(cluster, stage: .milvus, to: "milvus:2.3.1")
+        let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
+        let proxy = try #require(changed.stages[index].compose.services.firstIndex { $0.name == "proxy" })
+        changed.stages[index].compose.services[proxy].deploy.updateConfig?.order = .startFirst
+        changed.stages[index].compose.services[proxy].volumes = []
+        let writes = await swarm.writes
+        let failure = try await #require(throws: StageFailure.self) { try await FakeSwarmDeployTests.deploy(changed, on: swarm) }
+        #expect(failure.stage == .milvus)
+        guard case .updateCannotProgress(let service, let reason) = failure.reason else {
+            Issue.record("expected updateCannotProgress, got \(failure.reason)")
+            return
+        }
+        #expect(service == "lab-milvus_proxy")
+        #expect(reason.contains("1 replicas, at most 1 per node on the 1 node its constraints allow"))
+        #expect(await swarm.writes == writes, "nothing of the stage was written")
+    }
 }
