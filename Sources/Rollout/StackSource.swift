@@ -49,7 +49,8 @@ public enum StackSource {
             var configs: [String: [UInt8]] = [:]
             if let compose = try? ComposeLoader(file: path).parse(text) {
                 for config in compose.configs {
-                    let configPath = (folder as NSString).appendingPathComponent(config.file)
+                    // An absolute `file:` is taken as it is, as the docker CLI does; a relative one is beside the stack file.
+                    let configPath = config.file.hasPrefix("/") ? config.file : (folder as NSString).appendingPathComponent(config.file)
                     if let data = FileManager.default.contents(atPath: configPath) {
                         configs[config.file] = Array(data)
                     } else {

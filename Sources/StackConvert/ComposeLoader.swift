@@ -31,11 +31,14 @@ public struct ComposeLoader {
 
     // MARK: top level
 
+    /// `x-` keys are extension fields: the docker CLI accepts and ignores them (compose file format 3.4+).
+    static func isExtension(_ key: String) -> Bool { key.hasPrefix("x-") }
+
     private func root(_ text: String) -> ComposeFile? {
         guard let root = reader.compose(text) else { return nil }
         guard let entries = reader.mapping(root, "the stack file") else { return nil }
-        reader.checkKeys(entries, of: root, "the stack file", allowed: ["version", "services", "networks", "configs", "secrets"],
-                         required: ["services"])
+        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: root, "the stack file",
+                         allowed: ["version", "services", "networks", "configs", "secrets"], required: ["services"])
         var file = ComposeFile()
         for entry in entries {
             switch entry.key {
@@ -78,7 +81,7 @@ public struct ComposeLoader {
 
     private func network(_ key: String, _ node: Node) -> Network? {
         guard let entries = reader.mapping(node, "network \(key)") else { return nil }
-        reader.checkKeys(entries, of: node, "network \(key)", allowed: ["name", "external", "driver", "attachable"])
+        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "network \(key)", allowed: ["name", "external", "driver", "attachable"])
         let value = { (name: String) in entries.first { $0.key == name }?.value }
         let external = value("external").flatMap { boolean($0, "external") } ?? false
         if let driver = value("driver").flatMap({ string($0, "driver") }), driver != "overlay" {
@@ -90,7 +93,7 @@ public struct ComposeLoader {
 
     private func config(_ key: String, _ node: Node) -> ConfigDefinition? {
         guard let entries = reader.mapping(node, "config \(key)") else { return nil }
-        reader.checkKeys(entries, of: node, "config \(key)", allowed: ["name", "file"], required: ["file"])
+        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "config \(key)", allowed: ["name", "file"], required: ["file"])
         guard let file = entries.first(where: { $0.key == "file" }).flatMap({ string($0.value, "file") }) else { return nil }
         let name = entries.first { $0.key == "name" }.flatMap { string($0.value, "config name") } ?? key
         return ConfigDefinition(key: key, name: name, file: file)
@@ -113,7 +116,8 @@ public struct ComposeLoader {
 
     private func service(_ name: String, _ node: Node) -> Service? {
         guard let entries = reader.mapping(node, "service \(name)") else { return nil }
-        reader.checkKeys(entries, of: node, "service \(name)", allowed: Self.serviceKeys, required: ["image", "deploy"])
+        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "service \(name)", allowed: Self.serviceKeys,
+                         required: ["image", "deploy"])
         guard let imageNode = entries.first(where: { $0.key == "image" })?.value, let image = string(imageNode, "image"),
               let deployNode = entries.first(where: { $0.key == "deploy" })?.value, let deploy = deploy(deployNode, service: name)
         else { return nil }
@@ -429,7 +433,7 @@ public struct ComposeLoader {
                 index = text.index(after: next)
                 continue
             }
-            var name = "", fallback: String?
+            var name = ""
             var end = next
             if next < text.endIndex, text[next] == "{" {
                 guard let close = text[next...].firstIndex(of: "}") else {
@@ -437,13 +441,32 @@ public struct ComposeLoader {
                     return text
                 }
                 let inner = String(text[text.index(after: next)..<close])
-                if let separator = inner.range(of: ":-") {
-                    name = String(inner[..<separator.lowerBound])
-                    fallback = String(inner[separator.upperBound...])
-                } else {
-                    name = inner
+                // The docker CLI's forms (cli/compose/template): ${VAR:-default} (unset or empty),
+                // ${VAR-default} (unset), ${VAR:?message} (unset or empty: refused), ${VAR?message} (unset: refused).
+                let forms: [(String, Bool, Bool)] = [(":-", true, false), (":?", true, true), ("-", false, false), ("?", false, true)]
+                var parsed: (name: String, operand: String, emptyCounts: Bool, required: Bool)?
+                for (separator, emptyCounts, required) in forms {
+                    if let range = inner.range(of: separator), !inner[..<range.lowerBound].contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                        parsed = (String(inner[..<range.lowerBound]), String(inner[range.upperBound...]), emptyCounts, required)
+                        break
+                    }
                 }
                 end = text.index(after: close)
+                if let parsed {
+                    let value = environment[parsed.name]
+                    let missing = value == nil || (parsed.emptyCounts && value?.isEmpty == true)
+                    if !missing, let value {
+                        out += value
+                    } else if parsed.required {
+                        let message = parsed.operand.isEmpty ? "variable \(parsed.name) is not set" : "variable \(parsed.name): \(parsed.operand)"
+                        reader.error(node, message.count > 200 ? String(message.prefix(200)) + "..." : message)
+                    } else {
+                        out += parsed.operand
+                    }
+                    index = end
+                    continue
+                }
+                name = inner
             } else {
                 while end < text.endIndex, text[end].isLetter || text[end].isNumber || text[end] == "_" { end = text.index(after: end) }
                 name = String(text[next..<end])
@@ -454,8 +477,6 @@ public struct ComposeLoader {
             }
             if let value = environment[name] {
                 out += value
-            } else if let fallback {
-                out += fallback
             } else {
                 reader.error(node, "variable \(name) is not set", hint: "set it in the environment, or write $$ for a literal $")
             }
