@@ -481,8 +481,10 @@ struct InventoryParser {
         let minio = count(.minio)
         require(minio >= 4, "minio needs at least 4 hosts for erasure coding; found \(minio)", "give 4 or more hosts the role 'minio'")
         let managers = count(.manager)
-        require(managers >= 1 && managers % 2 == 1, "Swarm needs an odd number of managers (1, 3 or 5) for its Raft quorum; found \(managers)",
-                "give 1, 3 or 5 hosts the role 'manager'")
+        // Docker's admin guide: an odd number for the Raft quorum, and no more than seven.
+        require(managers >= 1 && managers % 2 == 1 && managers <= 7,
+                "Swarm needs an odd number of managers, at most 7 (Docker recommends no more), for its Raft quorum; found \(managers)",
+                "give 1, 3, 5 or 7 hosts the role 'manager'")
         for role in [Role.query, .index, .coord, .broker] {
             let n = count(role)
             require(n >= 1, "at least one host needs the role '\(role.rawValue)' (\(role.summary)); found none",

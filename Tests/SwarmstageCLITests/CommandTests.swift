@@ -37,6 +37,7 @@ struct CommandTests {
         #expect(await Self.run("generate", "-i", "/nonexistent.yml", "-o", output) == 3)
         #expect(await Self.run("generate", "--image", "milvus=Not A Reference", "-o", output) == 3)
         #expect(await Self.run("generate", "--no-such-flag") == 3)
+        #expect(await Self.run("generate", "-o", "") == 3, "an empty output folder would write into the current one")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 

@@ -21,6 +21,12 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Write nothing; exit 1 if the files on disk differ from what would be generated.")
     var check = false
 
+    func validate() throws {
+        if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--output is empty; name the folder to write the stacks into (default: stacks/<inventory name>)")
+        }
+    }
+
     mutating func run() async throws {
         let inventory = try options.load()
         let directory = output ?? options.defaultOutputDirectory
