@@ -180,6 +180,8 @@ public struct Deployer: Sendable {
     /// Writes what `change` makes of the service's current spec, reading it again when Swarm
     /// answers "update out of sequence".
     func update(_ id: String, _ change: (SwarmService) -> ServiceSpec) async throws {
+        // Read now, not from the plan's snapshot: in a rolling change a service's turn comes
+        // minutes after the snapshot, and its version has moved with every task change since.
         var current = try await swarm.service(id)
         for attempt in 1...5 {
             do {

@@ -25,6 +25,18 @@ struct FakeSwarmDeployTests {
         }
 
         var stacks: [String] { stages.map(\.spec.name) }
+
+        /// The desired spec of one service, by its full name (`lab-milvus_proxy`).
+        func service(_ name: String) -> ServiceSpec? { stages.lazy.flatMap(\.spec.services).first { $0.Name == name } }
+
+        /// The same cluster with one service's desired spec changed.
+        func changing(_ name: String, _ change: (inout ServiceSpec) -> Void) throws -> Cluster {
+            var copy = self
+            let stage = try #require(copy.stages.firstIndex { $0.spec.services.contains { $0.Name == name } }, "\(name)")
+            let index = try #require(copy.stages[stage].spec.services.firstIndex { $0.Name == name })
+            change(&copy.stages[stage].spec.services[index])
+            return copy
+        }
         var knownSecrets: Set<String> { Set(blueprint.secrets.map(\.name)) }
     }
 
@@ -83,16 +95,14 @@ struct FakeSwarmDeployTests {
         let cluster = try Self.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
         try await Self.deploy(cluster, on: swarm)
-        var changed = cluster
-        let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
-        let service = try #require(changed.stages[index].spec.services.firstIndex { $0.Name == "lab-milvus_querynode1" })
-        changed.stages[index].spec.services[service].TaskTemplate.ContainerSpec?.Image = "milvus:next"
+        let changed = try cluster.changing("lab-milvus_querynode1") { $0.TaskTemplate.ContainerSpec?.Image = "milvus:next" }
         let plans = try await Self.plan(changed, on: swarm)
         let others = plans.filter { $0.stage != .milvus }
         #expect(others.allSatisfy { $0.isNoOp })
         let milvus = try #require(plans.first { $0.stage == .milvus })
         let id = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_querynode1" }?.ID)
-        #expect(milvus.writes == [.updateService(id: id, spec: changed.stages[index].spec.services[service], fields: ["TaskTemplate.ContainerSpec.Image"])])
+        let desired = try #require(changed.service("lab-milvus_querynode1"))
+        #expect(milvus.writes == [.updateService(id: id, spec: desired, fields: ["TaskTemplate.ContainerSpec.Image"])])
 
         let before = await swarm.writeLog.count
         let report = try await Self.deploy(changed, on: swarm)
@@ -143,10 +153,7 @@ struct FakeSwarmDeployTests {
         let cluster = try Self.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
         try await Self.deploy(cluster, on: swarm)
-        var changed = cluster
-        let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
-        let service = try #require(changed.stages[index].spec.services.firstIndex { $0.Name == "lab-milvus_proxy" })
-        changed.stages[index].spec.services[service].TaskTemplate.ContainerSpec?.Env?.append("EXTRA=1")
+        let changed = try cluster.changing("lab-milvus_proxy") { $0.TaskTemplate.ContainerSpec?.Env?.append("EXTRA=1") }
         await swarm.moveVersionOnce(of: "lab-milvus_proxy")
         let before = await swarm.writeLog.count
         try await Self.deploy(changed, on: swarm, only: [.milvus])
