@@ -27,14 +27,25 @@ func runMilvus(_ arguments: [String]) -> Never {
         return nil
     }
     // The image's version (STANDIN_VERSION), so a rolling upgrade can be watched from outside.
-    let version = Environment.value("STANDIN_VERSION") ?? "2.3.0"
+    let version = standinVersion(default: "2.3.0")
     HTTP.serve(port: 9091) { path in
         guard path.hasPrefix("/healthz") else { return (404, "") }
         return readiness.isReady ? (200, "OK version=\(version)") : (503, readiness.blocker() ?? "")
     }
-    Network.serve(port: port) { fd in
-        _ = Network.receive(fd, timeout: 30)
-        close(fd)
+    if role == "proxy" {
+        // The client port speaks gRPC: CheckHealth answers whether the proxy is ready, and, as
+        // custom metadata, which task and version answered (the probe counts the spread).
+        let task = System.hostname()
+        GRPCServer.serve(port: port) {
+            let blocker = readiness.blocker()
+            let message = Protobuf.bool(field: 2, blocker == nil) + (blocker.map { Protobuf.string(field: 3, $0) } ?? [])
+            return GRPCServer.Answer(message: message, metadata: [("standin-task", task), ("standin-version", version)])
+        }
+    } else {
+        Network.serve(port: port) { fd in
+            _ = Network.receive(fd, timeout: 30)
+            close(fd)
+        }
     }
     parkForever()
 }

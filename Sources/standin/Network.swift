@@ -18,10 +18,15 @@ enum Network {
             Log.error("standin: cannot listen on port \(port)")
             exit(1)
         }
+        Shutdown.register(listener: listener)
         Threads.start {
             while true {
                 let connection = accept(listener, nil, nil)
-                if connection < 0 { continue }
+                if connection < 0 {
+                    // Closed by a graceful stop: no new connections from here on.
+                    if errno == EBADF || errno == EINVAL { return }
+                    continue
+                }
                 Threads.start { handler(connection) }
             }
         }
@@ -61,6 +66,30 @@ enum Network {
         return nil
     }
 
+    /// Every IPv4 address `host` resolves to, sorted (so round-robin over them is stable), or [] .
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var results: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &results) == 0 else { return [] }
+        defer { freeaddrinfo(results) }
+        var addresses: Set<String> = []
+        var candidate = results
+        while let info = candidate {
+            if let raw = info.pointee.ai_addr {
+                var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+                raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                    var ip = address.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &ip, &text, socklen_t(INET_ADDRSTRLEN))
+                }
+                addresses.insert(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            candidate = info.pointee.ai_next
+        }
+        return addresses.sorted()
+    }
+
     static func canReach(_ host: String, _ port: Int) -> Bool {
         guard let fd = connect(host: host, port: port) else { return false }
         close(fd)
@@ -68,7 +97,11 @@ enum Network {
     }
 
     static func send(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        send(fd, bytes: Array(text.utf8))
+    }
+
+    static func send(_ fd: Int32, bytes: [UInt8]) {
+        var bytes = bytes
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }

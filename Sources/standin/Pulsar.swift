@@ -245,7 +245,7 @@ func runBookie() -> Never {
     Network.serve(port: 3181) { fd in close(fd) }
     HTTP.serve(port: Environment.integer("httpServerPort", default: 8000)) { path in
         guard path.hasPrefix("/api/v1/bookie/is_ready") else { return (404, "") }
-        return readiness.isReady ? (200, "OK") : (503, "Bookie is not ready")
+        return readiness.isReady ? (200, "OK version=\(standinVersion(default: "3.1.0"))") : (503, "Bookie is not ready")
     }
     parkForever()
 }
@@ -287,6 +287,6 @@ func serveStatus(_ readiness: Readiness) {
     HTTP.serve(port: 8080) { path in
         guard path.hasPrefix("/status.html") else { return (404, "") }
         guard statusFile.isEmpty || Files.exists(statusFile) else { return (404, "status file missing") }
-        return readiness.isReady ? (200, "OK") : (503, "not ready")
+        return readiness.isReady ? (200, "OK version=\(standinVersion(default: "3.1.0"))") : (503, "not ready")
     }
 }

@@ -73,3 +73,9 @@ func quorum(_ peers: [(String, Int)], needed: Int) -> String? {
     if peers.count - missing.count >= needed { return nil }
     return "\(peers.count - missing.count)/\(peers.count) reachable, need \(needed) (missing \(missing.map { "\($0.0):\($0.1)" }.joined(separator: ", ")))"
 }
+
+/// The version an image of the stand-in claims (STANDIN_VERSION, set per lab image), else the
+/// version of the real image it stands in for.
+func standinVersion(default fallback: String) -> String {
+    Environment.value("STANDIN_VERSION") ?? fallback
+}

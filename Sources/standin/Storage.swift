@@ -99,9 +99,13 @@ func runNginx(_ arguments: [String]) -> Never {
                 defer { next += 1 }
                 return next
             }
-            for offset in 0..<max(servers.count, 1) where !servers.isEmpty {
-                let (host, port) = servers[(start + offset) % servers.count]
-                if let upstream = Network.connect(host: host, port: port) {
+            // nginx with `server NAME resolve` keeps every address the name resolves to as a peer and
+            // goes round-robin over them; a peer that refuses the connection is skipped for the next
+            // (proxy_next_upstream / grpc_next_upstream "error", on by default).
+            let peers = servers.flatMap { server in Network.resolve(server.0).map { ($0, server.1) } }
+            for offset in 0..<peers.count {
+                let (address, port) = peers[(start + offset) % peers.count]
+                if let upstream = Network.connect(host: address, port: port) {
                     Network.pipe(client, upstream)
                     return
                 }

@@ -58,6 +58,15 @@ enum Files {
     }
 }
 
+enum System {
+    /// The container's hostname: Swarm sets it to the container ID unless the service names one.
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 enum Clock {
     /// Seconds since an arbitrary start, monotonic.
     static func now() -> Double {
@@ -119,4 +128,52 @@ func execute(_ path: String, _ arguments: [String]) -> Never {
     execv(path, &pointers)
     Log.error("standin: cannot run \(path)")
     exit(127)
+}
+
+/// A graceful stop, as the real services do on SIGTERM (`docker stop`, a Swarm update):
+/// stop accepting connections (a gRPC server's GracefulStop, nginx's graceful shutdown),
+/// let answers in flight finish, hand off for STANDIN_STOP_DELAY seconds, then exit 0.
+/// Swarm waits up to the service's stop_grace_period before it kills the container.
+enum Shutdown {
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var listeners: [Int32] = []
+    /// The self-pipe the signal handler writes to (only async-signal-safe calls there).
+    nonisolated(unsafe) private static var signalPipe: [Int32] = [-1, -1]
+    nonisolated(unsafe) private static var signalWriteEnd: Int32 = -1
+
+    static func register(listener: Int32) {
+        lock.run { listeners.append(listener) }
+    }
+
+    static func install(role: @escaping () -> String) {
+        // A parent may hand down a mask that blocks SIGTERM (Foundation's Process does, from a test
+        // runner's thread); a container's first process starts with none blocked. Start like that.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        guard pipe(&signalPipe) == 0 else {
+            signal(SIGTERM) { _ in _exit(0) }
+            return
+        }
+        signalWriteEnd = signalPipe[1]
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            var byte: UInt8 = 1
+            _ = write(Shutdown.signalWriteEnd, &byte, 1)
+        }
+        signal(SIGTERM, handler)
+        signal(SIGINT, handler)
+        Threads.start {
+            var byte: UInt8 = 0
+            while read(signalPipe[0], &byte, 1) != 1 {}
+            let delay = Double(Environment.value("STANDIN_STOP_DELAY") ?? "") ?? 1
+            Log.line("standin \(role()): stopping: no new connections, exiting in \(delay)s")
+            for listener in lock.run({ listeners }) {
+                shutdown(listener, Int32(SHUT_RDWR))
+                close(listener)
+            }
+            Clock.sleep(delay)
+            Log.line("standin \(role()): stopped")
+            _exit(0)
+        }
+    }
 }

@@ -6,9 +6,10 @@ import Glibc
 // only after a start-up delay and once its upstreams answer over the network, and
 // fails on demand (STANDIN_FAIL) so tests can break a stage.
 
-// As PID 1 in a container a process gets no default SIGTERM action: exit like the real services do.
-signal(SIGTERM) { _ in _exit(0) }
-signal(SIGINT) { _ in _exit(0) }
+// As PID 1 in a container a process gets no default SIGTERM action: stop gracefully like the
+// real services do (see Shutdown).
+nonisolated(unsafe) var runningAs = "standin"
+Shutdown.install { runningAs }
 // A client that hangs up mid-answer must not kill the server (writes then fail with EPIPE).
 signal(SIGPIPE, SIG_IGN)
 
@@ -20,6 +21,7 @@ if name == "standin", let first = rest.first {
     rest = Array(rest.dropFirst())
 }
 
+runningAs = name
 switch name {
 case "etcd": runEtcd(rest)
 case "etcdctl": runEtcdctl(rest)
