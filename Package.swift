@@ -77,6 +77,13 @@ let package = Package(
             dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "StackConvert"],
             swiftSettings: strictSettings
         ),
+        // Probe: availability during a change: steady requests through milvus-lb (gRPC CheckHealth) and
+        // minio-lb (cluster health), failures counted, quorum families sampled.
+        .target(
+            name: "Probe",
+            dependencies: ["CurlTransport"],
+            swiftSettings: strictSettings
+        ),
         // StackConvert: stack files -> compose model (loader) -> Engine specs, with the docker CLI's semantics. Pure.
         .target(
             name: "StackConvert",
@@ -87,7 +94,7 @@ let package = Package(
         .target(
             name: "SwarmstageCLI",
             dependencies: [
-                "YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "Engine", "StackConvert", "Rollout",
+                "YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "Engine", "StackConvert", "Rollout", "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -150,6 +157,11 @@ let package = Package(
         .testTarget(
             name: "RolloutTests",
             dependencies: ["Rollout", "SwarmModel", "Engine", "CurlTransport", "Inventory", "Blueprint", "StackConvert", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ProbeTests",
+            dependencies: ["Probe", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -10,6 +10,8 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// Whole-transfer limit; nil for streams that stay open.
     public var timeout: Duration?
+    /// How long a connection may take to open.
+    public var connectTimeoutMilliseconds = 10_000
 
     public init(method: Method, path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Duration? = .seconds(60)) {
         self.method = method

@@ -31,7 +31,7 @@ public final class UnixSocketTransport: Sendable {
 
     /// One request, the whole body in memory.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer = Transfer(request: request, socketPath: socketPath, streaming: false, active: activeTransfers)
+        let transfer = Transfer(request: request, endpoint: .unixSocket(socketPath), streaming: false, active: activeTransfers)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 transfer.onComplete = { result in continuation.resume(with: result) }
@@ -44,7 +44,7 @@ public final class UnixSocketTransport: Sendable {
 
     /// Starts a request and returns once the headers are in; the body follows as a stream.
     public func stream(_ request: HTTPRequest) async throws -> StreamingResponse {
-        let transfer = Transfer(request: request, socketPath: socketPath, streaming: true, active: activeTransfers)
+        let transfer = Transfer(request: request, endpoint: .unixSocket(socketPath), streaming: true, active: activeTransfers)
         let (body, bodyContinuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         transfer.bodyContinuation = bodyContinuation
         bodyContinuation.onTermination = { _ in transfer.cancel() }
@@ -80,7 +80,9 @@ enum CurlGlobal {
 /// curl handle; other threads only set `cancelled`, which the progress callback reads.
 final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
-    let socketPath: String
+    let endpoint: TransportEndpoint
+    /// What errors name: the socket's path, or host:port.
+    var socketPath: String { endpoint.name }
     let streaming: Bool
     let active: Counter
 
@@ -98,9 +100,9 @@ final class Transfer: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelledFlag = false
 
-    init(request: HTTPRequest, socketPath: String, streaming: Bool, active: Counter) {
+    init(request: HTTPRequest, endpoint: TransportEndpoint, streaming: Bool, active: Counter) {
         self.request = request
-        self.socketPath = socketPath
+        self.endpoint = endpoint
         self.streaming = streaming
         self.active = active
     }
@@ -133,10 +135,19 @@ final class Transfer: @unchecked Sendable {
         let context = Unmanaged.passUnretained(self).toOpaque()
 
         swarmstage_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-        swarmstage_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, socketPath)
-        swarmstage_curl_set_string(handle, CURLOPT_URL, "http://localhost" + request.path)
-        swarmstage_curl_set_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
-        swarmstage_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
+        switch endpoint {
+        case .unixSocket(let path):
+            swarmstage_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, path)
+            swarmstage_curl_set_string(handle, CURLOPT_URL, "http://localhost" + request.path)
+            swarmstage_curl_set_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
+        case .tcp(let host, let port, let http2):
+            swarmstage_curl_set_string(handle, CURLOPT_URL, "http://\(host):\(port)" + request.path)
+            // gRPC is HTTP/2 over cleartext with prior knowledge (no upgrade round trip).
+            swarmstage_curl_set_long(handle, CURLOPT_HTTP_VERSION, Int(http2 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_1_1))
+            // Only the address given: no proxy from the environment.
+            swarmstage_curl_set_string(handle, CURLOPT_NOPROXY, "*")
+        }
+        swarmstage_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeoutMilliseconds))
         if let timeout = request.timeout {
             let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
             swarmstage_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(max(milliseconds, 1)))

@@ -44,11 +44,27 @@ public struct ClusterHealth: Sendable {
         public var services: [ServiceReport]
     }
 
+    /// Members up per family that needs a majority (etcd, ZooKeeper, MinIO's write quorum).
+    public struct QuorumReport: Sendable, Codable, Equatable {
+        public var family: String
+        public var up: Int
+        public var members: Int
+        public var needed: Int
+
+        public init(family: String, up: Int, members: Int, needed: Int) {
+            self.family = family
+            self.up = up
+            self.members = members
+            self.needed = needed
+        }
+    }
+
     public var status: Status
     public var nodes: [NodeReport]
     public var managersReachable: Int
     public var managers: Int
     public var stages: [StageReport]
+    public var quorums: [QuorumReport]
     /// Every reason the status is not healthy, most severe first.
     public var problems: [String]
 
@@ -90,6 +106,7 @@ public struct ClusterHealth: Sendable {
 
         // Stages and services.
         var stageReports: [StageReport] = []
+        var quorums: [QuorumReport] = []
         for stage in Stage.allCases {
             let stack = inventory.cluster.stackName(for: stage)
             let stackServices = services.filter { $0.Spec.Labels?[StackLabels.namespace] == stack }.sorted { $0.Spec.Name < $1.Spec.Name }
@@ -117,8 +134,9 @@ public struct ClusterHealth: Sendable {
                 let members = reports.indices.filter { reports[$0].component == family }
                 let up = members.filter { reports[$0].status == .healthy }.count
                 let down = members.count - up
-                guard down > 0 else { continue }
                 let availability = Component(rawValue: family)?.availability ?? .essential
+                if availability == .quorum { quorums.append(QuorumReport(family: family, up: up, members: members.count, needed: members.count / 2 + 1)) }
+                guard down > 0 else { continue }
                 let severity: Status
                 switch availability {
                 case .quorum:
@@ -147,7 +165,7 @@ public struct ClusterHealth: Sendable {
         let status = problems.map(\.0).max() ?? .healthy
         let ordered = problems.sorted { $0.0 > $1.0 }.map(\.1)
         return ClusterHealth(status: status, nodes: nodeReports, managersReachable: reachable, managers: managerNodes.count,
-                             stages: stageReports, problems: ordered)
+                             stages: stageReports, quorums: quorums, problems: ordered)
     }
 
     /// Reads everything the report needs from the Engine.

@@ -12,7 +12,7 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, History.self, Rollback.self,
-                      TeardownCommand.self, Health.self]
+                      TeardownCommand.self, Health.self, ProbeCommand.self]
     )
 
     public init() {}

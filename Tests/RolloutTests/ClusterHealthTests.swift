@@ -24,7 +24,7 @@ struct ClusterHealthTests {
     }
 
     /// The whole lab deployed: every service with its tasks running, unless listed as down.
-    static func lab(down: Set<String> = [], managerDown: Bool = false, drift: Bool = false) throws -> ClusterHealth {
+    static func lab(down: Set<String> = [], managersDown: Int = 0, drift: Bool = false) throws -> ClusterHealth {
         let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
         var services: [SwarmService] = []
         let layout: [(String, [(String, String)])] = [
@@ -42,8 +42,8 @@ struct ClusterHealthTests {
         }
         let labels = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, $0.labels) })
         var nodes = try NodeLabelPlanTests.labSwarm(labels: labels)
-        if drift { nodes[1].Spec.Labels?["etcd1"] = nil }
-        if managerDown { nodes[0].ManagerStatus?.Reachability = "unreachable" }
+        if drift, let node1 = nodes.firstIndex(where: { $0.hostname == "lab-node1" }) { nodes[node1].Spec.Labels?["etcd1"] = nil }
+        for index in nodes.indices.filter({ nodes[$0].isManager }).prefix(managersDown) { nodes[index].ManagerStatus?.Reachability = "unreachable" }
         return ClusterHealth.evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
     }
 
@@ -66,6 +66,17 @@ struct ClusterHealthTests {
         #expect(lost.problems.first == "etcd: 1 of 3 members up (quorum lost)", "\(lost.problems)")
     }
 
+    @Test func quorumFamiliesReportMembersUpEvenWhenAllAreUp() throws {
+        let all: [ClusterHealth.QuorumReport] = [
+            .init(family: "etcd", up: 3, members: 3, needed: 2),
+            .init(family: "minio", up: 4, members: 4, needed: 3),
+            .init(family: "zookeeper", up: 3, members: 3, needed: 2),
+        ]
+        #expect(try Self.lab().quorums == all)
+        let down = try Self.lab(down: ["etcd2", "minio1", "minio3"])
+        #expect(down.quorums.map(\.up) == [2, 2, 3])
+    }
+
     @Test func minioNeedsMoreThanHalf() throws {
         #expect(try Self.lab(down: ["minio1"]).status == .degraded)
         #expect(try Self.lab(down: ["minio1", "minio2"]).status == .failed)
@@ -77,7 +88,10 @@ struct ClusterHealthTests {
     }
 
     @Test func managerQuorumAndLabelDrift() throws {
-        let lost = try Self.lab(managerDown: true)
+        let one = try Self.lab(managersDown: 1)
+        #expect(one.status == .degraded)
+        #expect(one.problems == ["1 of 3 managers unreachable (quorum held)"])
+        let lost = try Self.lab(managersDown: 2)
         #expect(lost.status == .failed)
         #expect(lost.problems.contains { $0.hasPrefix("Swarm manager quorum lost") })
         let drift = try Self.lab(drift: true)

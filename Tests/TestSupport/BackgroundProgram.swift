@@ -7,7 +7,8 @@ public final class BackgroundProgram: @unchecked Sendable {
     private let outputPath: String
     private let errorsPath: String
 
-    public init(_ executable: String, _ arguments: [String], directory: URL = RepositoryPaths.root) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                directory: URL = RepositoryPaths.root) throws {
         let base = NSTemporaryDirectory() + "swarmstage-bg-\(UUID().uuidString.prefix(8))"
         outputPath = base + ".out"
         errorsPath = base + ".err"
@@ -16,6 +17,9 @@ public final class BackgroundProgram: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         try process.run()
@@ -26,6 +30,14 @@ public final class BackgroundProgram: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: outputPath)
         try? FileManager.default.removeItem(atPath: errorsPath)
     }
+
+    /// Sends SIGINT, as Ctrl-C would.
+    public func interrupt() { if process.isRunning { process.interrupt() } }
+
+    /// Sends SIGTERM, as `docker stop` would.
+    public func terminate() { if process.isRunning { process.terminate() } }
+
+    public var isRunning: Bool { process.isRunning }
 
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
     public var errors: String { (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? "" }

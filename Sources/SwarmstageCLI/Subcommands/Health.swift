@@ -96,6 +96,7 @@ enum HealthText {
             var servicesTotal: Int
             var nodes: [ClusterHealth.NodeReport]
             var stages: [ClusterHealth.StageReport]
+            var quorums: [ClusterHealth.QuorumReport]
             var problems: [String]
         }
         let services = health.stages.flatMap(\.services)
@@ -103,7 +104,7 @@ enum HealthText {
                                 nodesReady: health.nodes.filter { $0.state == .ready }.count, nodesTotal: health.nodes.count,
                                 managersReachable: health.managersReachable, managersTotal: health.managers,
                                 servicesHealthy: services.filter { $0.status == .healthy }.count, servicesTotal: services.count,
-                                nodes: health.nodes, stages: health.stages, problems: health.problems)
+                                nodes: health.nodes, stages: health.stages, quorums: health.quorums, problems: health.problems)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(document), as: UTF8.self)) ?? "{}"
