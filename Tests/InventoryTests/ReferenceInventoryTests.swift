@@ -45,7 +45,8 @@ struct ReferenceInventoryTests {
 
     @Test func labInventoryDerivesNumberedLabelsInFileOrder() throws {
         let inventory = try InventoryLoader.load(path: RepositoryPaths.path("inventory/lab.yml"))
-        #expect(inventory.hosts.count == 5)
+        #expect(inventory.hosts.count == 7)
+        #expect(inventory.hosts(with: .manager).map(\.name) == ["lab-manager", "lab-manager2", "lab-manager3"], "three managers, as the reference has")
         #expect(inventory.hosts(with: .etcd).map(\.name) == ["lab-node1", "lab-node2", "lab-node3"])
         let node2 = try #require(inventory.host(named: "lab-node2"))
         #expect(node2.labels == ["etcd2": "true", "zk2": "true", "minio2": "true", "bookie1": "true",

@@ -23,8 +23,8 @@ struct NodeLabelPlanTests {
 
     static func labSwarm(labels: [String: [String: String]] = [:]) throws -> [SwarmNode] {
         let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
-        return try inventory.hosts.enumerated().map { index, host in
-            try node("node\(index)", host.name, address: host.address, role: host.has(.manager) ? "manager" : "worker",
+        return try inventory.hosts.map { host in
+            try node("id-\(host.name)", host.name, address: host.address, role: host.has(.manager) ? "manager" : "worker",
                      labels: labels[host.name] ?? [:])
         }
     }
@@ -34,7 +34,7 @@ struct NodeLabelPlanTests {
         let plan = NodeLabelPlan.make(inventory: inventory, nodes: try Self.labSwarm())
         #expect(plan.problems.isEmpty && plan.notices.isEmpty)
         #expect(plan.changes.count == 4)
-        #expect(plan.unchanged == ["lab-manager"])
+        #expect(plan.unchanged == ["lab-manager", "lab-manager2", "lab-manager3"], "managers carry no role labels")
         let node2 = try #require(plan.updates.first { $0.host == "lab-node2" })
         #expect(node2.added == inventory.host(named: "lab-node2")?.labels)
         #expect(node2.labels == inventory.host(named: "lab-node2")?.labels)
@@ -45,7 +45,7 @@ struct NodeLabelPlanTests {
         let labels = Dictionary(uniqueKeysWithValues: inventory.hosts.map { ($0.name, $0.labels) })
         let plan = NodeLabelPlan.make(inventory: inventory, nodes: try Self.labSwarm(labels: labels))
         #expect(plan.changes.isEmpty)
-        #expect(plan.unchanged.count == 5)
+        #expect(plan.unchanged.count == inventory.hosts.count)
     }
 
     @Test func driftIsFixedAndForeignLabelsStayUnlessPruned() throws {
@@ -79,8 +79,8 @@ struct NodeLabelPlanTests {
         }
         let plan = NodeLabelPlan.make(inventory: inventory, nodes: nodes)
         #expect(plan.problems.contains(.noNode(host: "lab-node4")))
-        #expect(plan.problems.contains(.ambiguous(host: "lab-node3", nodeIDs: ["node3", "twin-a"])))
-        #expect(plan.problems.contains(.addressMismatch(host: "lab-node1", nodeID: "node1", expected: "10.77.0.11", actual: "10.77.0.201")))
+        #expect(plan.problems.contains(.ambiguous(host: "lab-node3", nodeIDs: ["id-lab-node3", "twin-a"])))
+        #expect(plan.problems.contains(.addressMismatch(host: "lab-node1", nodeID: "id-lab-node1", expected: "10.77.0.11", actual: "10.77.0.201")))
         #expect(plan.notices.contains(.nodeWithoutHost(nodeID: "stranger", hostname: "build-box")))
     }
 
@@ -100,7 +100,8 @@ struct NodeLabelPlanTests {
 
     @Test func nodeIDsWinOverHostnames() throws {
         var inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
-        inventory.hosts[1].nodeID = "node9"
+        let index = try #require(inventory.hosts.firstIndex { $0.name == "lab-node1" })
+        inventory.hosts[index].nodeID = "node9"
         let plan = NodeLabelPlan.make(inventory: inventory, nodes: try Self.labSwarm())
         #expect(plan.problems == [.unknownNodeID(host: "lab-node1", nodeID: "node9")])
     }

@@ -107,7 +107,7 @@ struct RollingOrderTests {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
         try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
-        // Stacks from before: the proxy (one per manager, one manager) updated start-first, with a new image.
+        // Stacks from before: the proxy (one per manager, three managers) updated start-first, with a new image.
         var changed = Self.upgraded(cluster, stage: .milvus, to: "milvus:2.3.1")
         let index = try #require(changed.stages.firstIndex { $0.stage == .milvus })
         let proxy = try #require(changed.stages[index].compose.services.firstIndex { $0.name == "proxy" })
@@ -121,7 +121,7 @@ struct RollingOrderTests {
             return
         }
         #expect(service == "lab-milvus_proxy")
-        #expect(reason.contains("1 replicas, at most 1 per node on the 1 node its constraints allow"))
+        #expect(reason.contains("3 replicas, at most 1 per node on the 3 nodes its constraints allow"), "\(reason)")
         #expect(await swarm.writes == writes, "nothing of the stage was written")
     }
 }

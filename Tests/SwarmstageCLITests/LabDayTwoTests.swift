@@ -45,33 +45,40 @@ struct LabDayTwoTests {
             #expect(repaired.status == 0, "\(repaired.output.suffix(2000))\n\(repaired.errors)")
             #expect(repaired.output.contains("lab-milvus_proxy: update ("), "\(repaired.output.suffix(2000))")
 
-            // A rolling upgrade of every Milvus service: one at a time, in the operator's order.
+            // A rolling upgrade of every Pulsar and Milvus image: one service at a time, in the operator's
+            // order, while the probe sends steady requests through milvus-lb and minio-lb on the three managers.
             let upgrade = try Self.image("milvus-upgrade-image")
-            let plan = try Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--image", "milvus=\(upgrade)",
-                                                 "--secrets-file", secrets, "--plan"])
+            let pulsarUpgrade = try Self.image("pulsar-upgrade-image")
+            let upgradeImages = ["--image", "milvus=\(upgrade)", "--image", "pulsar=\(pulsarUpgrade)"]
+            let plan = try Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--secrets-file", secrets, "--plan"]
+                                                + upgradeImages)
             #expect(plan.status == 0)
-            let planned = plan.output.split(separator: "\n").compactMap { line -> String? in
-                guard let range = line.range(of: ": update (") else { return nil }
-                return line[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-            }
-            #expect(planned == Array(Self.milvusOrder.dropLast()), "milvus-lb runs nginx, not Milvus: \(plan.output)")
+            #expect(Self.updated(in: plan.output) == Self.pulsarOrder + Array(Self.milvusOrder.dropLast()),
+                    "pulsar-init is a job that has done its work; milvus-lb runs nginx: \(plan.output)")
             let started = try await Self.engineNow(engine)
-            let upgraded = try Deploying.deploy(["--image", "milvus=\(upgrade)"], secrets: secrets)
+            let probe = try Self.startProbe()
+            try await Task.sleep(for: .seconds(3))
+            #expect(probe.isRunning, "\(probe.errors)")
+            let upgraded = try Deploying.deploy(upgradeImages, secrets: secrets)
+            try await Task.sleep(for: .seconds(3))
+            probe.interrupt()
+            let measured = try await probe.finish(timeout: .seconds(30))
             #expect(upgraded.status == 0, "\(upgraded.output.suffix(3000))\n\(upgraded.errors)")
+            #expect(measured.status == 0, "the probe saw a request fail or a quorum lost:\n\(measured.output)\n\(measured.errors)")
+            #expect(measured.output.contains(" 0 failed, 0 unhealthy"), "\(measured.output)")
+            for family in ["etcd", "minio", "zookeeper"] {
+                #expect(measured.output.contains("  \(family): at least ") && !measured.output.contains("QUORUM LOST"),
+                        "\(family) must be sampled with its quorum held: \(measured.output)")
+            }
+            let answering = measured.output.firstMatch(of: /answered by (\d+) tasks/).flatMap { Int($0.1) } ?? 0
+            #expect(answering >= 6, "three proxies before and three after the upgrade, each answering: \(measured.output)")
+            #expect(measured.output.contains("versions 2.3.0 ") && measured.output.contains("2.3.1 "), "\(measured.output)")
             let services = try await engine.services(filters: .stack("lab-milvus"))
             #expect(services.filter { Self.milvusOrder.dropLast().contains($0.Spec.Name) }
                 .allSatisfy { $0.Spec.TaskTemplate.ContainerSpec?.Image == upgrade })
-            // Each service's new task started after the one before it was running: from the Engine's timestamps.
-            let tasks = try await engine.tasks(filters: .stack("lab-milvus"))
-            var previousRunning: EngineTime?
-            for name in Self.milvusOrder.dropLast() {
-                let service = try #require(services.first { $0.Spec.Name == name })
-                let fresh = tasks.filter { $0.ServiceID == service.ID && ($0.CreatedAt ?? started) > started && $0.Status.State == .running }
-                let created = try #require(fresh.compactMap(\.CreatedAt).min(), "\(name) has no new task")
-                if let previousRunning { #expect(created > previousRunning, "\(name) started before the service before it was healthy") }
-                previousRunning = fresh.compactMap(\.Status.Timestamp).max()
-            }
-            let again = try Deploying.deploy(["--image", "milvus=\(upgrade)"], secrets: secrets)
+            try await Self.expectStartedInOrder(engine, stack: "lab-pulsar", names: Self.pulsarOrder, after: started)
+            try await Self.expectStartedInOrder(engine, stack: "lab-milvus", names: Array(Self.milvusOrder.dropLast()), after: started)
+            let again = try Deploying.deploy(upgradeImages, secrets: secrets)
             #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output.suffix(1500))")
 
             // A broken version: the first service in the order fails, nothing after it is touched.
@@ -96,7 +103,56 @@ struct LabDayTwoTests {
             #expect(restored?.Spec.TaskTemplate.ContainerSpec?.Image == upgrade)
             let healthy = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(healthy.status == 0, "\(healthy.output)")
+
+            // A milvus.yaml setting changed in the generated files: only the Milvus services roll, in order.
+            let folder = NSTemporaryDirectory() + "swarmstage-yaml-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let generated = try Deploying.swarmstage(["generate", "-o", folder, "--images", try Lab.require().directory + "/images.yml"] + upgradeImages)
+            #expect(generated.status == 0, "\(generated.errors)")
+            let yamlPath = folder + "/configs/milvus.yaml"
+            let yaml = try String(contentsOfFile: yamlPath, encoding: .utf8)
+            try (yaml + "\n# Changed by an operator: a longer gRPC deadline.\ngrpc:\n  client:\n    dialTimeout: 10000\n").write(toFile: yamlPath, atomically: true, encoding: .utf8)
+            let before = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
+            let changedAt = try await Self.engineNow(engine)
+            let changed = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            #expect(changed.status == 0, "\(changed.output.suffix(3000))\n\(changed.errors)")
+            #expect(Self.updated(in: changed.output) == Array(Self.milvusOrder.dropLast()), "\(changed.output.suffix(3000))")
+            let changedServices = try await engine.services().filter { before[$0.Spec.Name] != $0.Version.Index }.map(\.Spec.Name)
+            #expect(Set(changedServices) == Set(Self.milvusOrder.dropLast()), "only Milvus services change: \(changedServices)")
+            try await Self.expectStartedInOrder(engine, stack: "lab-milvus", names: Array(Self.milvusOrder.dropLast()), after: changedAt)
             try Deploying.teardownAll()
+        }
+    }
+
+    /// The Pulsar services a change of the Pulsar image rolls, in order (lab inventory).
+    static let pulsarOrder = ["zk1", "zk2", "zk3", "bookie1", "bookie2", "bookie3", "broker1", "broker2", "pulsar-proxy"].map { "lab-pulsar_\($0)" }
+
+    /// Service names of the "update (...)" lines of a plan or a deploy's output, in order.
+    static func updated(in output: String) -> [String] {
+        output.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: ": update (") else { return nil }
+            return line[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// `swarmstage probe` in the background for as long as a change takes.
+    static func startProbe() throws -> BackgroundProgram {
+        let lab = try Lab.require()
+        return try BackgroundProgram(Programs.swarmstage, ["probe", "-i", Deploying.inventory, "-H", "unix://\(lab.managerSocket)",
+                                                           "--duration", "1800", "--rate", "10", "--verbose"])
+    }
+
+    /// Each service's new task started after the one before it was running: from the Engine's timestamps.
+    static func expectStartedInOrder(_ engine: EngineClient, stack: String, names: [String], after started: EngineTime) async throws {
+        let services = try await engine.services(filters: .stack(stack))
+        let tasks = try await engine.tasks(filters: .stack(stack))
+        var previousRunning: EngineTime?
+        for name in names {
+            let service = try #require(services.first { $0.Spec.Name == name })
+            let fresh = tasks.filter { $0.ServiceID == service.ID && ($0.CreatedAt ?? started) > started && $0.Status.State == .running }
+            let created = try #require(fresh.compactMap(\.CreatedAt).min(), "\(name) has no new task")
+            if let previousRunning { #expect(created > previousRunning, "\(name) started before the service before it was healthy") }
+            previousRunning = fresh.compactMap(\.Status.Timestamp).max()
         }
     }
 
