@@ -170,6 +170,12 @@ enum ConfigFiles {
           port: 19531
         proxy:
           port: 19530
+        queryNode:
+          gracefulStopTimeout: \(GracefulStop.queryNodeStopTimeout)
+        common:
+          gracefulStopTimeout: \(GracefulStop.milvusStopTimeout)
+          session:
+            ttl: \(GracefulStop.milvusSessionTTL)
         log:
           level: info
           format: text

@@ -155,6 +155,7 @@ struct Builder {
             restartPolicy: RestartPolicy(condition: .any, delaySeconds: 5),
             updateConfig: UpdateConfig(), rollbackConfig: UpdateConfig(failureAction: .pause)))
         service.networks = [Builder.networkKey]
+        service.stopGracePeriodSeconds = component.stopGracePeriodSeconds
         return service
     }
 

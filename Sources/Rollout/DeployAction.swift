@@ -16,6 +16,10 @@ public enum DeployAction: Sendable, Equatable {
     /// Remove and create again: replicated and global services cannot turn into each other.
     case recreateService(id: String, spec: ServiceSpec, reason: String)
     case removeService(id: String, name: String)
+    /// Before a changed Milvus coordinator starts again: scale the running one to 0, wait until
+    /// its task has stopped, then `seconds` more for its etcd session to expire (see GracefulStop).
+    /// The update that follows brings the service back with its new spec.
+    case stopForSessionExpiry(id: String, name: String, seconds: Int)
     /// Nothing to write; listed so that a plan names every service of the stack.
     case leaveService(name: String)
     /// A rolling step's gate: wait until this service runs its new spec, healthy, and so does
@@ -38,7 +42,7 @@ public enum DeployAction: Sendable, Equatable {
     public var serviceName: String? {
         switch self {
         case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _): return spec.Name
-        case .removeService(_, let name), .leaveService(let name): return name
+        case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _): return name
         default: return nil
         }
     }

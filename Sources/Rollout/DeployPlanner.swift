@@ -13,7 +13,8 @@ public enum DeployPlanner {
     /// One stage. Order: networks, secrets, configs; then services. A stage made from nothing
     /// creates all its services at once. A running stage creates new services at once, then
     /// changes (updates, recreates) one service at a time in `RollingOrder`, each followed by
-    /// its gate. Then services that left the stack are removed; the stage's gate; then configs
+    /// its gate; a changed Milvus coordinator is stopped and its etcd session left to expire
+    /// before its update starts it again. Then services that left the stack are removed; the stage's gate; then configs
     /// no service of the stack uses any more.
     /// - Parameter knownSecrets: the secrets swarmstage can make (it knows what they hold).
     public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, knownSecrets: Set<String>) -> StagePlan {
@@ -74,6 +75,10 @@ public enum DeployPlanner {
                 return rankA != rankB ? rankA < rankB : a.offset < b.offset
             }
             for (_, action) in ordered {
+                // A coordinator must not start while its predecessor's etcd session lives on.
+                if case .updateService(let id, let spec, _) = action, let seconds = component(of: action)?.sessionExpirySeconds {
+                    actions.append(.stopForSessionExpiry(id: id, name: spec.Name, seconds: seconds))
+                }
                 actions.append(action)
                 actions.append(.waitForService(prepared.stage, name: action.serviceName ?? ""))
             }
@@ -122,13 +127,17 @@ public enum DeployPlanner {
         }
     }
 
-    /// Create, recreate (a mode change), update (the fields that differ) or leave one service.
+    /// Create, recreate (a mode change), update (the fields that differ) or leave one service
+    /// (unchanged, or a job that has completed).
     public static func serviceAction(_ desired: ServiceSpec, current: SwarmService?, snapshot: SwarmSnapshot) -> DeployAction {
         guard let current else { return .createService(desired) }
         if SpecDiff.modeKind(current.Spec) != SpecDiff.modeKind(desired) {
             return .recreateService(id: current.ID, spec: desired,
                                     reason: "mode \(SpecDiff.modeKind(current.Spec)) -> \(SpecDiff.modeKind(desired))")
         }
+        // A job that has done its work is not run again by later deploys (cluster initialization must
+        // not repeat on an upgrade; Helm runs such jobs on install only). Teardown and deploy run it again.
+        if snapshot.completedJobs.contains(current.Spec.Name) { return .leaveService(name: desired.Name) }
         let resolved = StackConverter.resolvingReferences(desired, configIDs: snapshot.configIDs, secretIDs: snapshot.secretIDs,
                                                           networkIDs: snapshot.networkIDs)
         let fields = SpecDiff.changedFields(desired: resolved, current: current.Spec)

@@ -27,6 +27,8 @@ public struct Deployer: Sendable {
         public var reconnectInterval: Duration = .seconds(1)
         /// How long a removed service's tasks may take to stop before it is created again.
         public var recreateWait: Duration = .seconds(60)
+        /// One second of a session's expiry as waited (fake swarms in tests shorten it).
+        public var sessionExpiryUnit: Duration = .seconds(1)
 
         public init() {}
     }
@@ -138,6 +140,8 @@ public struct Deployer: Sendable {
                 try await ignoringMissing { try await swarm.removeService(id) }
             case .leaveService:
                 break
+            case .stopForSessionExpiry(let id, _, let seconds):
+                try await stopForSessionExpiry(id, seconds: seconds)
             case .waitForService:
                 // Services the plan changes later may be down or broken now (a repair): not waited for.
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
@@ -193,12 +197,29 @@ public struct Deployer: Sendable {
         }
     }
 
+    /// Scales a replicated service to 0 (the rest of its spec kept), waits until its tasks have
+    /// stopped, then `seconds` more. Already at 0 (a deploy run again after an interruption):
+    /// no write, and the wait still applies.
+    func stopForSessionExpiry(_ id: String, seconds: Int) async throws {
+        let current = try await swarm.service(id)
+        if let replicas = current.Spec.Mode?.Replicated?.Replicas, replicas > 0 {
+            try await update(id) { current in
+                var spec = current.Spec
+                spec.Mode?.Replicated?.Replicas = 0
+                return spec
+            }
+        }
+        let grace = Duration.nanoseconds(current.Spec.TaskTemplate.ContainerSpec?.StopGracePeriod ?? 10_000_000_000)
+        try await waitUntilGone(serviceID: id, within: grace + .seconds(30))
+        try await Task.sleep(for: options.sessionExpiryUnit * seconds)
+    }
+
     func ignoringMissing(_ body: () async throws -> Void) async throws {
         do { try await body() } catch let error as EngineError where error.isNotFound {}
     }
 
-    func waitUntilGone(serviceID: String) async throws {
-        let deadline = ContinuousClock.now + options.recreateWait
+    func waitUntilGone(serviceID: String, within limit: Duration? = nil) async throws {
+        let deadline = ContinuousClock.now + (limit ?? options.recreateWait)
         while ContinuousClock.now < deadline {
             let tasks = try await swarm.tasks(filters: .service(serviceID))
             if tasks.allSatisfy({ $0.Status.State.isTerminal }) { return }

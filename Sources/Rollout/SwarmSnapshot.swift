@@ -11,14 +11,17 @@ public struct SwarmSnapshot: Sendable {
     public var services: [SwarmService]
     /// The swarm's nodes: where an update can place its tasks.
     public var nodes: [SwarmNode]
+    /// Job services (by name) that have a completed task: their work is done.
+    public var completedJobs: Set<String>
 
     public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
-                services: [SwarmService] = [], nodes: [SwarmNode] = []) {
+                services: [SwarmService] = [], nodes: [SwarmNode] = [], completedJobs: Set<String> = []) {
         self.networks = networks
         self.secrets = secrets
         self.configs = configs
         self.services = services
         self.nodes = nodes
+        self.completedJobs = completedJobs
     }
 
     /// Networks, secrets and configs of the whole swarm (stacks share the overlay network),
@@ -26,8 +29,15 @@ public struct SwarmSnapshot: Sendable {
     public static func read(_ swarm: any SwarmAPI, stacks: [String]) async throws -> SwarmSnapshot {
         var services: [SwarmService] = []
         for stack in stacks { services += try await swarm.services(filters: .stack(stack)) }
+        var completedJobs: Set<String> = []
+        for job in services where SpecDiff.modeKind(job.Spec).hasSuffix("-job") {
+            if try await swarm.tasks(filters: .service(job.ID)).contains(where: { $0.Status.State == .complete }) {
+                completedJobs.insert(job.Spec.Name)
+            }
+        }
         return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
-                             configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes())
+                             configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes(),
+                             completedJobs: completedJobs)
     }
 
     public func services(of stack: String) -> [SwarmService] {
@@ -57,9 +67,10 @@ public struct SwarmSnapshot: Sendable {
             case .removeService(let id, _):
                 next.services.removeAll { $0.ID == id }
             case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _):
+                next.completedJobs.remove(spec.Name)
                 next.services.removeAll { $0.Spec.Name == spec.Name }
                 next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))
-            case .leaveService, .waitForService, .waitForGate:
+            case .leaveService, .waitForService, .waitForGate, .stopForSessionExpiry:
                 break
             }
         }

@@ -48,6 +48,7 @@ struct FakeSwarmDeployTests {
         options.reconnectWindow = .seconds(60)
         options.recreateWait = .seconds(1)
         options.stageTimeout = .seconds(60)
+        options.sessionExpiryUnit = .milliseconds(1)
         return options
     }
 
@@ -186,7 +187,7 @@ struct FakeSwarmDeployTests {
         let planned = try await Self.plan(target, on: swarm)
         let report = try await Self.deploy(target, on: swarm)
         #expect(report.executed == planned.flatMap(\.actions), "seed \(seed): the executed actions differ from the plan")
-        #expect(report.writes == planned.flatMap(\.writes).filter { $0.serviceName != nil }.count)
+        #expect(report.writes == planned.flatMap(\.writes).filter { $0.serviceChange != nil }.count)
 
         let writes = await swarm.writes
         try await Self.deploy(target, on: swarm)

@@ -28,6 +28,11 @@ struct RollingOrderTests {
         log.filter { $0.hasPrefix("update service ") }.map { String($0.dropFirst("update service ".count)) }
     }
 
+    /// The Milvus coordinators are written twice: stopped (0 replicas), then updated.
+    static func twiceForCoordinators(_ names: [String]) -> [String] {
+        names.flatMap { ["rootcoord", "datacoord", "querycoord"].contains($0) ? [$0, $0] : [$0] }
+    }
+
     @Test func theTableCoversEveryComponentOnce() {
         let listed = RollingOrder.table.values.flatMap { $0 }
         #expect(Set(listed) == Set(Component.allCases))
@@ -67,13 +72,51 @@ struct RollingOrderTests {
 
         let before = await swarm.writeLog.count
         let report = try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
-        #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(before))) == expected)
+        #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(before)))
+            == Self.twiceForCoordinators(expected.map { String($0.dropFirst("lab-milvus_".count)) }).map { "lab-milvus_\($0)" })
         #expect(Array(report.executed.suffix(plan.actions.count)) == plan.actions, "what --plan showed is what ran")
         let images = await swarm.serviceList.filter { $0.Spec.Name.hasPrefix("lab-milvus_") }.map { $0.Spec.TaskTemplate.ContainerSpec?.Image }
         #expect(images.allSatisfy { $0 == "milvus:2.3.1" })
         let writes = await swarm.writes
         try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
         #expect(await swarm.writes == writes, "the upgraded cluster redeploys with no write")
+    }
+
+    @Test func aCoordinatorWaitsForItsEtcdSessionBeforeItStartsAgain() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let upgraded = Self.upgraded(cluster, stage: .milvus, to: "milvus:2.3.1")
+        let plan = try #require(try await FakeSwarmDeployTests.plan(upgraded, on: swarm).first { $0.stage == .milvus })
+        let stops = plan.actions.compactMap { action -> String? in
+            guard case .stopForSessionExpiry(_, let name, let seconds) = action else { return nil }
+            #expect(seconds == GracefulStop.milvusSessionTTL)
+            return name
+        }
+        #expect(stops == ["lab-milvus_rootcoord", "lab-milvus_datacoord", "lab-milvus_querycoord"])
+        for name in stops {
+            let index = try #require(plan.actions.firstIndex { if case .stopForSessionExpiry(_, name, _) = $0 { return true }; return false })
+            guard case .updateService(_, let spec, _) = plan.actions[index + 1] else {
+                Issue.record("\(name): the stop is not followed by its update")
+                continue
+            }
+            #expect(spec.Name == name)
+        }
+        // Executed: each coordinator went to 0 replicas and its tasks stopped before the update.
+        let before = await swarm.writeLog.count
+        try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
+        let log = Array(await swarm.writeLog.dropFirst(before))
+        #expect(Self.updates(in: log).filter { $0 == "lab-milvus_rootcoord" }.count == 2)
+        let rootcoord = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_rootcoord" })
+        #expect(rootcoord.Spec.Mode?.Replicated?.Replicas == 1, "the update brings the coordinator back")
+        // Run again after an interruption between the stop and the update: the stop writes nothing more.
+        var stopped = rootcoord.Spec
+        stopped.Mode?.Replicated?.Replicas = 0
+        stopped.TaskTemplate.ContainerSpec?.Image = "milvus:2.3.0"
+        try await swarm.updateService(rootcoord.ID, version: rootcoord.Version, spec: stopped)
+        let resumed = await swarm.writeLog.count
+        try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
+        #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(resumed))) == ["lab-milvus_rootcoord"])
     }
 
     @Test func storageAndPulsarChangeMembersOneAtATime() async throws {
@@ -84,8 +127,9 @@ struct RollingOrderTests {
         let before = await swarm.writeLog.count
         try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
         let updates = Self.updates(in: Array(await swarm.writeLog.dropFirst(before)))
-        #expect(updates == ["etcd1", "etcd2", "etcd3", "etcd-quorum", "minio1", "minio2", "minio3", "minio4", "minio-lb", "cadvisor"].map { "lab-storage_\($0)" }
-            + ["zk1", "zk2", "zk3", "pulsar-init", "bookie1", "bookie2", "bookie3", "broker1", "broker2", "pulsar-proxy"].map { "lab-pulsar_\($0)" })
+        // The jobs (etcd-quorum, pulsar-init) have done their work: not run again.
+        #expect(updates == ["etcd1", "etcd2", "etcd3", "minio1", "minio2", "minio3", "minio4", "minio-lb", "cadvisor"].map { "lab-storage_\($0)" }
+            + ["zk1", "zk2", "zk3", "bookie1", "bookie2", "bookie3", "broker1", "broker2", "pulsar-proxy"].map { "lab-pulsar_\($0)" })
     }
 
     @Test func anUpgradeThatFailsStopsAtThatServiceAndLeavesTheRestOnTheOldVersion() async throws {
@@ -98,7 +142,7 @@ struct RollingOrderTests {
         let failure = try await #require(throws: StageFailure.self) { try await FakeSwarmDeployTests.deploy(upgraded, on: swarm) }
         #expect(failure.stage == .milvus && failure.services.map(\.service) == ["lab-milvus_querycoord"])
         #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(before)))
-            == ["indexnode1", "indexnode2", "rootcoord", "datacoord", "querycoord"].map { "lab-milvus_\($0)" })
+            == Self.twiceForCoordinators(["indexnode1", "indexnode2", "rootcoord", "datacoord", "querycoord"]).map { "lab-milvus_\($0)" })
         let untouched = await swarm.serviceList.filter { ["lab-milvus_querynode1", "lab-milvus_proxy"].contains($0.Spec.Name) }
         #expect(untouched.count == 2 && untouched.allSatisfy { $0.Spec.TaskTemplate.ContainerSpec?.Image != "milvus:broken" })
     }

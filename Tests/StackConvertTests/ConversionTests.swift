@@ -39,7 +39,7 @@ struct ConversionTests {
         #expect(container.Args == ["milvus", "run", "querynode"])
         #expect(container.Healthcheck == HealthConfig(Test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"],
                                                      Interval: 15_000_000_000, Timeout: 10_000_000_000, Retries: 3, StartPeriod: 90_000_000_000))
-        #expect(container.StopGracePeriod == 30_000_000_000)
+        #expect(container.StopGracePeriod == 120_000_000_000, "a query node hands off its segments (GracefulStop)")
         #expect(container.Env == container.Env?.sorted())
         #expect(container.Env?.contains("MINIO_ADDRESS=minio-lb:9000") == true)
         #expect(container.Secrets?.first?.File?.Name == "/milvus/configs/user.yaml")

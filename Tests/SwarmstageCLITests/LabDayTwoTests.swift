@@ -112,6 +112,17 @@ struct LabDayTwoTests {
             let yamlPath = folder + "/configs/milvus.yaml"
             let yaml = try String(contentsOfFile: yamlPath, encoding: .utf8)
             try (yaml + "\n# Changed by an operator: a longer gRPC deadline.\ngrpc:\n  client:\n    dialTimeout: 10000\n").write(toFile: yamlPath, atomically: true, encoding: .utf8)
+            // Swarm configs cannot change: the edited file under its old config name is refused before any
+            // write, and, as the refusal says, the changed file gets a new config name.
+            let versionsBefore = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
+            let refused = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            #expect(refused.status != 0 && refused.errors.contains("exists in the swarm with other contents"), "\(refused.errors)")
+            #expect(try await engine.services().allSatisfy { versionsBefore[$0.Spec.Name] == $0.Version.Index }, "nothing was written")
+            let stackPath = folder + "/3-milvus.yml"
+            let stack = try String(contentsOfFile: stackPath, encoding: .utf8)
+            let renamed = stack.replacing(/name: lab_milvus-yaml-[0-9a-f]+/, with: "name: lab_milvus-yaml-dial-timeout")
+            #expect(renamed != stack)
+            try renamed.write(toFile: stackPath, atomically: true, encoding: .utf8)
             let before = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
             let changedAt = try await Self.engineNow(engine)
             let changed = try Deploying.deploy(["--stacks", folder], secrets: secrets)

@@ -317,8 +317,14 @@ public actor FakeSwarm: SwarmAPI {
                 taskList[i].Version = bump()
             }
         }
-        let current = taskList.filter { $0.ServiceID == serviceID && $0.DesiredState != .shutdown && Self.sameJSON($0.Spec, template) }
+        var current = taskList.filter { $0.ServiceID == serviceID && $0.DesiredState != .shutdown && Self.sameJSON($0.Spec, template) }
         let isJob = service.Spec.Mode?.ReplicatedJob != nil
+        // Scaled down (to 0 before a coordinator restarts): Swarm shuts down the highest slots.
+        if service.Spec.Mode?.Global == nil, !isJob, current.count > desiredCount(service) {
+            let extra = current.sorted { ($0.Slot ?? 0) > ($1.Slot ?? 0) }.prefix(current.count - desiredCount(service)).map(\.ID)
+            for i in taskList.indices where extra.contains(taskList[i].ID) { shutDown(i) }
+            current.removeAll { extra.contains($0.ID) }
+        }
         var wanted: [String?]
         if service.Spec.Mode?.Global != nil {
             wanted = eligible.map(\.ID).filter { node in !current.contains { $0.NodeID == node } }

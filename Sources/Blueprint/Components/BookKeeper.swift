@@ -27,7 +27,6 @@ extension Builder {
             service.volumes = [BindMount(source: "\(dataRoot)/bookkeeper", target: "/pulsar/data/bookkeeper")]
             service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8000/api/v1/bookie/is_ready"],
                                               startPeriodSeconds: 60)
-            service.stopGracePeriodSeconds = 60
             draft.services.append(member(service, .bookie, stage: .pulsar, label: Role.bookie.numberedLabel(index + 1)))
         }
     }

@@ -36,7 +36,6 @@ extension Builder {
             // member healthcheck would deadlock the cluster's first start. The etcd-quorum
             // job proves the cluster healthy instead.
             service.healthcheck = .disabled
-            service.stopGracePeriodSeconds = 30
             draft.services.append(member(service, .etcd, stage: .storage, label: Role.etcd.numberedLabel(index + 1)))
         }
     }

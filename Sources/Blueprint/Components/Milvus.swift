@@ -30,7 +30,6 @@ extension Builder {
         service.volumes = [BindMount(source: "\(dataRoot)/milvus/system-logs/\(name)", target: "/var/lib/milvus/logs")]
         service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"],
                                           intervalSeconds: 15, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 90)
-        service.stopGracePeriodSeconds = 30
         return service
     }
 

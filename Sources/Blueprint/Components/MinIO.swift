@@ -30,7 +30,6 @@ extension Builder {
             ]
             service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"],
                                               startPeriodSeconds: 30)
-            service.stopGracePeriodSeconds = 30
             draft.services.append(member(service, .minio, stage: .storage, label: Role.minio.numberedLabel(index + 1)))
         }
     }

@@ -51,7 +51,6 @@ extension Builder {
             service.command = ["bash", "-c",
                                "bin/apply-config-from-env.py conf/broker.conf && touch /pulsar/status && \(waitForCluster) && exec bin/pulsar broker"]
             service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
-            service.stopGracePeriodSeconds = 60
             // Brokers share one label: each is pinned to its own host besides.
             draft.services.append(place(service, .broker, stage: .pulsar,
                                         on: [.label(Role.broker.rawValue, equals: "true"), .pinned(to: host)]))

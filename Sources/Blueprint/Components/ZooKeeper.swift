@@ -16,7 +16,6 @@ extension Builder {
             service.configs = [ServiceFileReference(source: "zookeeper-conf", target: "/pulsar/conf/zookeeper.conf")]
             service.volumes = [BindMount(source: "\(dataRoot)/zookeeper", target: "/pulsar/data/zookeeper")]
             service.healthcheck = Healthcheck(test: ["CMD", "bin/pulsar-zookeeper-ruok.sh"], startPeriodSeconds: 30)
-            service.stopGracePeriodSeconds = 30
             draft.services.append(member(service, .zookeeper, stage: .pulsar, label: Role.zk.numberedLabel(index + 1)))
         }
     }

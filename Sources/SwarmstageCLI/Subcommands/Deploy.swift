@@ -111,6 +111,8 @@ enum PlanText {
         case .createConfig(let config): return "create config \(config.name)"
         case .removeConfig(_, let name): return "remove config \(name) (no longer used), once the stage is healthy"
         case .waitForService(_, let name): return "  then wait until \(name) is healthy, before the next change"
+        case .stopForSessionExpiry(_, let name, let seconds):
+            return "\(name): stop, then wait \(seconds) s for its etcd session to expire before it starts again"
         case .waitForGate: return nil
         default:
             guard let name = action.serviceName, let change = action.serviceChange else { return nil }
