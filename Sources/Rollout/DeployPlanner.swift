@@ -93,6 +93,7 @@ public enum DeployPlanner {
                 problems.append(.updateCannotProgress(service: desired.Name, reason: reason))
             }
         }
+        problems += rollingChangeProblems(actions, spec: spec)
         let desiredNames = Set(spec.services.map(\.Name))
         for stale in existing where !desiredNames.contains(stale.Spec.Name) {
             actions.append(.removeService(id: stale.ID, name: stale.Spec.Name))
@@ -116,6 +117,29 @@ public enum DeployPlanner {
             snapshot = snapshot.applying(plan)
         }
         return plans
+    }
+
+    /// Restarting a bookie takes it out of the writable set while it is down: with no more bookies
+    /// than the ensemble size, brokers cannot open new ledgers and Pulsar stops taking writes
+    /// (BookKeeper keeps at least the ensemble size of writable bookies; DAY2-NOTES).
+    static func rollingChangeProblems(_ actions: [DeployAction], spec: StackSpec) -> [StageFailure.Reason] {
+        let bookies = spec.services.filter { $0.Labels?[Component.label] == Component.bookie.rawValue }
+        let ensemble = spec.services.lazy.compactMap { service in
+            service.TaskTemplate.ContainerSpec?.Env?.first { $0.hasPrefix("managedLedgerDefaultEnsembleSize=") }
+                .flatMap { Int($0.dropFirst("managedLedgerDefaultEnsembleSize=".count)) }
+        }.first
+        guard let ensemble else { return [] }
+        let changedBookie = actions.first { action in
+            switch action {
+            case .updateService, .recreateService: return component(of: action) == .bookie
+            default: return false
+            }
+        }
+        guard let changedBookie, bookies.count - 1 < ensemble else { return [] }
+        return [.rollingChangeUnsafe(service: changedBookie.serviceName ?? "a bookie",
+                                     reason: "with \(bookies.count) bookies and an ensemble of \(ensemble), restarting one leaves "
+                                        + "\(bookies.count - 1) writable, fewer than the ensemble, and Pulsar stops taking writes; "
+                                        + "add a bookie host first (or lower bookkeeper.ensemble in the inventory)")]
     }
 
     static func component(of action: DeployAction) -> Component? {

@@ -382,6 +382,8 @@ public struct StageFailure: Error, Sendable {
         case configContentsDiffer(String)
         /// An update Swarm could never finish on this swarm's nodes (see `UpdateProgress`).
         case updateCannotProgress(service: String, reason: String)
+        /// A rolling change that would take a family below what it needs to keep serving.
+        case rollingChangeUnsafe(service: String, reason: String)
     }
 
     public struct ServiceProblem: Sendable {

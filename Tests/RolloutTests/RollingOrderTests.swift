@@ -119,6 +119,27 @@ struct RollingOrderTests {
         #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(resumed))) == ["lab-milvus_rootcoord"])
     }
 
+    @Test func bookiesAreNotRestartedWhenNoneIsSpareBeyondTheEnsemble() async throws {
+        var inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        inventory.cluster.bookkeeper.ensemble = 3
+        let cluster = try Cluster(inventory)
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let upgraded = Self.upgraded(cluster, stage: .pulsar, to: "pulsar:3.1.1")
+        let writes = await swarm.writes
+        let failure = try await #require(throws: StageFailure.self) { try await FakeSwarmDeployTests.deploy(upgraded, on: swarm) }
+        #expect(failure.stage == .pulsar)
+        #expect(failure.reason == .rollingChangeUnsafe(service: "lab-pulsar_bookie1", reason:
+            "with 3 bookies and an ensemble of 3, restarting one leaves 2 writable, fewer than the ensemble, and Pulsar stops taking "
+            + "writes; add a bookie host first (or lower bookkeeper.ensemble in the inventory)"))
+        #expect(await swarm.writes == writes, "nothing of the stage was written")
+        // The lab's own 3 bookies over an ensemble of 2 keep one spare: the same upgrade goes through.
+        let lab = try FakeSwarmDeployTests.lab()
+        let labSwarm = FakeSwarm(inventory: lab.inventory)
+        try await FakeSwarmDeployTests.deploy(lab, on: labSwarm)
+        try await FakeSwarmDeployTests.deploy(Self.upgraded(lab, stage: .pulsar, to: "pulsar:3.1.1"), on: labSwarm)
+    }
+
     @Test func storageAndPulsarChangeMembersOneAtATime() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)

@@ -95,6 +95,8 @@ struct Failure: Error {
             return "the secret \(name) does not exist and swarmstage does not know what it holds; create it with `docker secret create`"
         case .updateCannotProgress(let service, let reason):
             return "update of \(service) cannot progress: \(reason)"
+        case .rollingChangeUnsafe(let service, let reason):
+            return "refusing to change \(service): \(reason)"
         case .configContentsDiffer(let name):
             return "the config \(name) exists in the swarm with other contents, and Swarm configs cannot change: give the changed file "
                 + "a new config name (swarmstage generate puts a hash of the contents in the name)"
