@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads a composed YAML node tree and records problems with their exact location,
@@ -17,11 +18,20 @@ public final class YAMLReader {
     }
 
     public func error(_ node: Node, _ message: String, hint: String? = nil) {
-        diagnostics.append(Diagnostic(location(of: node), message, hint: hint))
+        record(Diagnostic(location(of: node), message, hint: hint))
     }
 
     public func error(at location: SourceLocation, _ message: String, hint: String? = nil) {
-        diagnostics.append(Diagnostic(location, message, hint: hint))
+        record(Diagnostic(location, message, hint: hint))
+    }
+
+    /// Each problem once: an alias used many times points at one node, whose mistake is one mistake.
+    /// Values the message quotes are cut to a readable length.
+    private func record(_ diagnostic: Diagnostic) {
+        var diagnostic = diagnostic
+        diagnostic.message = Self.cappingQuotes(diagnostic.message)
+        if diagnostics.contains(where: { $0.location == diagnostic.location && $0.message == diagnostic.message }) { return }
+        diagnostics.append(diagnostic)
     }
 
     /// Parses text into a node tree, turning libyaml's errors into diagnostics.
@@ -29,7 +39,7 @@ public final class YAMLReader {
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            diagnostics.append(diagnostic(for: error))
+            diagnostics.append(diagnostic(for: error, text: text))
             return nil
         } catch {
             diagnostics.append(Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)"))
@@ -37,19 +47,28 @@ public final class YAMLReader {
         }
     }
 
-    private func diagnostic(for error: YamlError) -> Diagnostic {
+    private func diagnostic(for error: YamlError, text: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
+            if problem.contains("nesting level") {
+                // libyaml's own wording names its C API ("set with yaml_set_max_nest_level()").
+                return Diagnostic(at(mark), "YAML nested more deeply than libyaml allows (1000 levels by default)",
+                                  hint: "an inventory or stack file needs a few levels; look for runaway brackets")
+            }
             let detail = context.map { context in
                 let started = context.mark.line > 0 ? " (started at \(context.mark.line):\(context.mark.column))" : ""
                 return "\(problem) \(context.text)\(started)"
             } ?? problem
             return Diagnostic(at(mark), "YAML syntax: \(detail)", hint: "fix the indentation or quoting at this place")
         case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(at(context.mark), "key \(keys) appears more than once in the same mapping",
+            let keys = duplicates.map { "'\(Self.capped($0))'" }.joined(separator: ", ")
+            // libyaml marks the first occurrence; the mistake is the repeat, so point there.
+            let first = at(context.mark)
+            let location = duplicates.first.flatMap { Self.repeatedKey($0, after: first, in: text) } ?? first
+            let earlier = location == first ? "" : " (first at line \(first.line))"
+            return Diagnostic(location, "key \(keys) appears more than once in the same mapping\(earlier)",
                               hint: "keep one of them")
         case let .reader(problem, _, _, _):
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(problem)",
@@ -57,6 +76,66 @@ public final class YAMLReader {
         default:
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot parse YAML: \(error)")
         }
+    }
+
+    /// Where `key` appears again in the mapping whose first `key` is at `first`: a later line
+    /// at the same column (block style) or later on the same line (flow style).
+    public static func repeatedKey(_ key: String, after first: SourceLocation, in text: String) -> SourceLocation? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        func keyStarts(_ line: Substring, at column: Int) -> Bool {
+            let characters = Array(line)
+            guard column >= 1, column - 1 + key.count <= characters.count,
+                  String(characters[(column - 1)..<(column - 1 + key.count)]) == key else { return false }
+            let rest = characters[(column - 1 + key.count)...].drop { $0 == " " || $0 == "\"" || $0 == "'" }
+            return rest.first == ":"
+        }
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        // Flow style: later on the same line, after ", " or "{".
+        let line = lines[first.line - 1]
+        let characters = Array(line)
+        var column = first.column + key.count
+        while column <= characters.count {
+            if keyStarts(line, at: column), column >= 2, [",", "{", " "].contains(characters[column - 2]) {
+                return SourceLocation(file: first.file, line: first.line, column: column)
+            }
+            column += 1
+        }
+        // Block style: a later line whose text starts at the same column, before the mapping ends
+        // (a line indented less than the key).
+        for index in first.line..<lines.count {
+            let candidate = lines[index]
+            let indent = candidate.prefix { $0 == " " || $0 == "-" }.count
+            if candidate.trimmingCharacters(in: .whitespaces).isEmpty || candidate.trimmingCharacters(in: .whitespaces).hasPrefix("#") { continue }
+            if indent < first.column - 1 || candidate.prefix(indent).contains("-") { return nil }  // the mapping ended
+            if indent == first.column - 1, keyStarts(candidate, at: first.column) {
+                return SourceLocation(file: first.file, line: index + 1, column: first.column)
+            }
+        }
+        return nil
+    }
+
+    /// Every 'quoted' value of a message, capped.
+    static func cappingQuotes(_ message: String) -> String {
+        guard message.count > 80 else { return message }
+        var result = ""
+        var rest = Substring(message)
+        while let open = rest.firstIndex(of: "'") {
+            result += rest[...open]
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "'") else {
+                rest = after
+                continue
+            }
+            result += capped(String(after[..<close])) + "'"
+            rest = after[after.index(after: close)...]
+        }
+        return result + rest
+    }
+
+    /// A value as a message quotes it: long values are cut, so a message stays one readable line.
+    public static func capped(_ value: String, limit: Int = 60) -> String {
+        guard value.count > limit else { return value }
+        return "\(value.prefix(limit))… (\(value.count) characters)"
     }
 
     // MARK: Shapes
@@ -167,7 +246,7 @@ public final class YAMLReader {
         case .sequence: return "a list"
         case .scalar(let scalar):
             if isNull(scalar) { return "nothing" }
-            return "'\(scalar.string)'"
+            return "'\(Self.capped(scalar.string))'"
         case .alias: return "an alias"
         }
     }

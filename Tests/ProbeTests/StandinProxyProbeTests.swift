@@ -13,7 +13,7 @@ import TestSupport
     @Test func theStandinProxyAnswersCheckHealthAndStopsGracefully() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.standin), "build the standin product first")
         // Without its config the proxy is not ready: it answers, unhealthy, and says why.
-        let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "3"])
+        let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "10"])
         let target = ProbeTarget(kind: .milvus, host: "127.0.0.1", port: 19530)
         var outcome = ProbeOutcome.failed("not asked")
         for _ in 0..<50 {
@@ -28,8 +28,8 @@ import TestSupport
         #expect(try await proxy.waitForOutput(containing: "stopping: no new connections", timeout: .seconds(5)))
         try await Task.sleep(for: .milliseconds(300))
         #expect(await AvailabilityProbe.request(target, timeout: .seconds(1)) == .failed("connection refused"))
-        #expect(proxy.isRunning, "the stop delay keeps the process for 3 s")
-        let ended = try await proxy.finish(timeout: .seconds(10))
+        #expect(proxy.isRunning, "the stop delay keeps the process for 10 s")
+        let ended = try await proxy.finish(timeout: .seconds(30))
         #expect(ended.status == 0)
         #expect(ended.output.contains("stopped"))
     }
