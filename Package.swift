@@ -46,7 +46,7 @@ let package = Package(
         // Blueprint: the Milvus 2.3 topology, inventory -> stages of compose files and configs.
         .target(
             name: "Blueprint",
-            dependencies: ["Inventory", "Compose", "SwarmModel"],
+            dependencies: ["YAMLSource", "Inventory", "Compose", "SwarmModel"],
             swiftSettings: strictSettings
         ),
         // The libcurl system library and a typed shim over its variadic setopt.

@@ -1,4 +1,6 @@
+import Blueprint
 import Foundation
+import Inventory
 import SwarmstageCLI
 import Testing
 import TestSupport
@@ -39,6 +41,30 @@ struct CommandTests {
         #expect(await Self.run("generate", "--no-such-flag") == 3)
         #expect(await Self.run("generate", "-o", "") == 3, "an empty output folder would write into the current one")
         #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test func aHostTooSmallForItsServicesIsRefusedAtTheHost() async throws {
+        let lab = try String(contentsOfFile: RepositoryPaths.path("inventory/lab.yml"), encoding: .utf8)
+        let small = lab.replacingOccurrences(of: "  lab: {cpus: 2, memory: 4GiB}", with: "  lab: {cpus: 2, memory: 4GiB}\n  tiny: {cpus: 0.3, memory: 300MiB}")
+            .replacingOccurrences(of: "roles: [etcd, zk, minio, coord, query]\n    size: lab", with: "roles: [etcd, zk, minio, coord, query]\n    size: tiny")
+        #expect(small.contains("size: tiny"))
+        let path = Self.temporaryFolder() + ".yml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try small.write(toFile: path, atomically: true, encoding: .utf8)
+        let output = Self.temporaryFolder()
+        #expect(await Self.run("validate", path) == 3)
+        #expect(await Self.run("generate", "-i", path, "-o", output) == 3)
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let inventory = try InventoryLoader.load(path: path)
+        let problems = Capacity.problems(MilvusBlueprint.make(inventory))
+        #expect(problems.map(\.message).allSatisfy { $0.hasPrefix("host lab-node1 has ") }, "\(problems)")
+        #expect(problems.count == 2, "cpus and memory: \(problems)")
+        #expect(problems.first?.location.line == inventory.host(named: "lab-node1")?.location.line)
+        // Every committed inventory fits.
+        for name in ["lab", "lab-26", "milvus-26"] {
+            let committed = try InventoryLoader.load(path: RepositoryPaths.path("inventory/\(name).yml"))
+            #expect(Capacity.problems(MilvusBlueprint.make(committed)).isEmpty, "\(name)")
+        }
     }
 
     @Test func generateIsByteForByteRepeatable() async throws {

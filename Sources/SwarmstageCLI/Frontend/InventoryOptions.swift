@@ -36,6 +36,9 @@ struct InventoryOptions: ParsableArguments {
         }
         var inventory = try InventoryLoader.load(path: inventory)
         inventory.images = inventory.images.overriding(overrides)
+        // Sizes against what the topology places on each host: needs the blueprint, so checked here.
+        let tooSmall = Capacity.problems(MilvusBlueprint.make(inventory))
+        if !tooSmall.isEmpty { throw InputError(tooSmall) }
         return inventory
     }
 
