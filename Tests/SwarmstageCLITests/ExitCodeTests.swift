@@ -19,6 +19,20 @@ struct ExitCodeTests {
         #expect(Failure.internal(SomethingNobodyExpected()).message.contains("this is a bug in swarmstage"))
     }
 
+    @Test func anOutputFolderThatCannotBeMadeNamesWhatIsInTheWay() throws {
+        let file = NSTemporaryDirectory() + "swarmstage-in-the-way-\(UUID().uuidString.prefix(8))"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(Failure.obstacle(to: file) == "\(file) is a file, not a folder")
+        #expect(Failure.obstacle(to: file + "/deeper/still") == "\(file) is a file, not a folder")
+        #expect(Failure.obstacle(to: "/proc/nope/x") == "no folder can be made inside /proc")
+        let error = NSError(domain: NSCocoaErrorDomain, code: 516)
+        let failure = Failure.writing(error, to: file)
+        #expect(failure.code == .usage)
+        #expect(failure.message == "error: cannot write \(file): \(file) is a file, not a folder")
+        #expect(!failure.message.contains("NSCocoaErrorDomain") && !failure.message.contains("operation could not be completed"))
+    }
+
     @Test func argumentParserOutcomesKeepTheirMeaning() {
         #expect(SwarmstageCommand.report(ValidationError("use --from or --only, not both")) == 3)
         #expect(SwarmstageCommand.report(CleanExit.message("help")) == 0)

@@ -137,7 +137,25 @@ struct Failure: Error {
     static func writing(_ error: any Error, to path: String) -> Failure {
         let nsError = error as NSError
         let underlying = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain ? $0.code : 0 } ?? 0
-        let reason = underlying != 0 ? String(cString: strerror(Int32(underlying))).lowercased() : nsError.localizedDescription
+        let reason = underlying != 0 ? String(cString: strerror(Int32(underlying))).lowercased() : Self.obstacle(to: path)
         return Failure(message: "error: cannot write \(path): \(reason)", code: .usage)
+    }
+
+    /// What keeps a folder from being made at `path`, found by looking at the path itself
+    /// (Foundation's own sentences name neither the folder nor the cause).
+    static func obstacle(to path: String) -> String {
+        var current = (path as NSString).standardizingPath
+        var isFolder: ObjCBool = false
+        while !current.isEmpty {
+            if FileManager.default.fileExists(atPath: current, isDirectory: &isFolder) {
+                if !isFolder.boolValue { return "\(current) is a file, not a folder" }
+                if access(current, W_OK) != 0 { return "\(current) is not writable (\(String(cString: strerror(errno)).lowercased()))" }
+                return "no folder can be made inside \(current)"
+            }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current { break }
+            current = parent
+        }
+        return "the folder cannot be made"
     }
 }
