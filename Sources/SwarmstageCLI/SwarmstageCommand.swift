@@ -10,9 +10,9 @@ public struct SwarmstageCommand: AsyncParsableCommand {
         2 failed, 3 usage or configuration error, 4 Docker Engine unreachable or refused, \
         5 internal error (a bug: please report it).
         """,
-        version: "0.1.0",
+        version: BuildInfo.version,
         subcommands: [Validate.self, Generate.self, Images.self, Hosts.self, Label.self, Deploy.self, History.self, Rollback.self,
-                      TeardownCommand.self, Health.self, ProbeCommand.self]
+                      TeardownCommand.self, Health.self, ProbeCommand.self, VersionCommand.self]
     )
 
     public init() {}
