@@ -31,14 +31,7 @@ public final class TCPTransport: Sendable {
 
     /// One request; trailers (gRPC's grpc-status) arrive among the response's headers.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer = Transfer(request: request, endpoint: .tcp(host: host, port: port, http2: http2), streaming: false, active: activeTransfers)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                transfer.onComplete = { result in continuation.resume(with: result) }
-                transfer.start()
-            }
-        } onCancel: {
-            transfer.cancel()
-        }
+        try await Transfer(request: request, endpoint: .tcp(host: host, port: port, http2: http2), streaming: false, active: activeTransfers)
+            .response()
     }
 }

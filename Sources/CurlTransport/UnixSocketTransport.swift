@@ -31,15 +31,7 @@ public final class UnixSocketTransport: Sendable {
 
     /// One request, the whole body in memory.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer = Transfer(request: request, endpoint: .unixSocket(socketPath), streaming: false, active: activeTransfers)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                transfer.onComplete = { result in continuation.resume(with: result) }
-                transfer.start()
-            }
-        } onCancel: {
-            transfer.cancel()
-        }
+        try await Transfer(request: request, endpoint: .unixSocket(socketPath), streaming: false, active: activeTransfers).response()
     }
 
     /// Starts a request and returns once the headers are in; the body follows as a stream.
@@ -108,6 +100,18 @@ final class Transfer: @unchecked Sendable {
     }
 
     var cancelled: Bool { lock.withLock { cancelledFlag } }
+
+    /// Runs a whole-body transfer; cancelling the calling task aborts it.
+    func response() async throws -> HTTPResponse {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+                onComplete = { result in continuation.resume(with: result) }
+                start()
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
 
     func cancel() { lock.withLock { cancelledFlag = true } }
 

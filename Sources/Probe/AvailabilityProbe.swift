@@ -7,19 +7,7 @@ import Foundation
 /// instead of lowering the rate.
 public struct AvailabilityProbe: Sendable {
     /// One quorum family's members up at a moment, from the Engine.
-    public struct QuorumSample: Sendable {
-        public var family: String
-        public var up: Int
-        public var members: Int
-        public var needed: Int
-
-        public init(family: String, up: Int, members: Int, needed: Int) {
-            self.family = family
-            self.up = up
-            self.members = members
-            self.needed = needed
-        }
-    }
+    public typealias QuorumSample = (family: String, up: Int, members: Int, needed: Int)
 
     public var targets: [ProbeTarget]
     /// Requests per second for each kind of target, spread round-robin over its addresses.

@@ -60,7 +60,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let engine = try await engineOptions.connectToManager()
         let probe = AvailabilityProbe(targets: targets, rate: rate, timeout: .milliseconds(Int(timeout * 1000))) {
             guard let health = try? await ClusterHealth.read(engine, inventory: inventory) else { return nil }
-            return health.quorums.map { .init(family: $0.family, up: $0.up, members: $0.members, needed: $0.needed) }
+            return health.quorums.map { (family: $0.family, up: $0.up, members: $0.members, needed: $0.needed) }
         }
         Console.error("probe: \(targets.map(\.description).joined(separator: ", ")) at \(rate)/s each for up to \(duration) s")
         let verbose = self.verbose
