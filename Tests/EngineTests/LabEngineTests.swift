@@ -44,7 +44,7 @@ struct LabEngineTests {
             let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
             let nodes = try await engine.nodes()
             #expect(Set(nodes.map(\.hostname)) == Set(inventory.hosts.map(\.name)))
-            #expect(nodes.filter(\.isManager).map(\.hostname) == ["lab-manager"])
+            #expect(nodes.filter(\.isManager).map(\.hostname).sorted() == ["lab-manager", "lab-manager2", "lab-manager3"])
             #expect(nodes.allSatisfy { $0.Status?.State == "ready" })
             let worker = try #require(nodes.first { $0.hostname == "lab-node2" })
             #expect(worker.Status?.Addr == "10.77.0.12")
