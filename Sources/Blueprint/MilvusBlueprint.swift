@@ -22,6 +22,13 @@ public enum MilvusBlueprint {
                 planned.service = planned.service.canonical
                 planned.service.deploy.limits = sizing.limits(for: planned)
                 builder.applyMemorySettings(&planned)
+                // Swarm's updater sleeps update_config.delay after every task it replaces, the last one
+                // too, before its monitor period (swarmkit manager/orchestrator/update/updater.go,
+                // `worker`): with one replica the delay separates nothing and only slows each step.
+                if planned.service.deploy.mode == .replicated, planned.service.deploy.replicas == 1 {
+                    planned.service.deploy.updateConfig?.delaySeconds = 0
+                    planned.service.deploy.rollbackConfig?.delaySeconds = 0
+                }
                 return planned
             }
             let compose = ComposeFile(
