@@ -59,6 +59,18 @@ let package = Package(
             name: "CurlShim",
             dependencies: ["CCurl"]
         ),
+        // OpenSSL's libcrypto (libssl-dev; libcurl links it already): scrypt and random bytes.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // SecretDigest: a slow, salted fingerprint of a credential (scrypt), to tell a rotated value.
+        .target(
+            name: "SecretDigest",
+            dependencies: ["CCrypto"],
+            swiftSettings: strictSettings
+        ),
         // CurlTransport: HTTP/1.1 over a Unix socket, requests and streams, off the cooperative pool.
         .target(
             name: "CurlTransport",
@@ -74,7 +86,7 @@ let package = Package(
         // Rollout: plans and applies against a swarm (any SwarmAPI): node labels, stages, health.
         .target(
             name: "Rollout",
-            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "StackConvert"],
+            dependencies: ["YAMLSource", "Inventory", "Compose", "Blueprint", "SwarmModel", "StackConvert", "SecretDigest"],
             swiftSettings: strictSettings
         ),
         // Probe: availability during a change: steady requests through milvus-lb (gRPC CheckHealth) and
@@ -157,6 +169,11 @@ let package = Package(
         .testTarget(
             name: "RolloutTests",
             dependencies: ["Rollout", "SwarmModel", "Engine", "CurlTransport", "Inventory", "Blueprint", "StackConvert", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SecretDigestTests",
+            dependencies: ["SecretDigest"],
             swiftSettings: strictSettings
         ),
         .testTarget(
