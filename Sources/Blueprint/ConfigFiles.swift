@@ -138,7 +138,10 @@ enum ConfigFiles {
 
     /// Milvus settings that differ from the image's defaults. Credentials are not
     /// here: they arrive as `user.yaml` from a Docker secret.
-    static func milvus(etcdEndpoints: [String], inventoryName: String) -> String {
+    /// `authorization`: `common.security.authorizationEnabled`, users and privileges checked on every
+    /// call (Milvus docs, "Authenticate User Access"; the first user is root with password Milvus,
+    /// to be changed at once).
+    static func milvus(etcdEndpoints: [String], authorization: Bool, inventoryName: String) -> String {
         let endpoints = etcdEndpoints.map { "    - \($0)" }.joined(separator: "\n")
         return header(inventoryName) + """
         etcd:
@@ -176,6 +179,8 @@ enum ConfigFiles {
           gracefulStopTimeout: \(GracefulStop.milvusStopTimeout)
           session:
             ttl: \(GracefulStop.milvusSessionTTL)
+          security:
+            authorizationEnabled: \(authorization)
         log:
           level: info
           format: text

@@ -33,7 +33,8 @@ public enum MilvusBlueprint {
             }
             let compose = ComposeFile(
                 services: services.map(\.service),
-                networks: [Network(key: Builder.networkKey, name: inventory.cluster.network, external: stage != .storage)],
+                networks: [Network(key: Builder.networkKey, name: inventory.cluster.network, external: stage != .storage,
+                                   encrypted: inventory.cluster.encryptedNetwork)],
                 configs: draft.configs,
                 secrets: draft.secrets.map { SecretDefinition(key: $0.key, name: $0.name) }
             )
@@ -103,6 +104,11 @@ struct Builder {
     let brokerNames: [String]
     let zkConnect: String
     let managerCount: Int
+
+    /// The host-mode ports of the endpoints the inventory exposes, among `endpoints`.
+    func published(_ endpoints: [ExposedEndpoint]) -> [PublishedPort] {
+        endpoints.filter { inventory.cluster.exposed.contains($0) }.map { PublishedPort(target: $0.port, published: $0.port) }
+    }
 
     func secret(_ content: SecretSpec.Content, key: String) -> SecretSpec {
         SecretSpec(key: key, name: "\(cluster.name)_\(key)", content: content)

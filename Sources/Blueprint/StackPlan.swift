@@ -107,4 +107,10 @@ public struct SecretSpec: Sendable, Hashable {
     public var key: String
     public var name: String
     public var content: Content
+
+    public init(key: String, name: String, content: Content) {
+        self.key = key
+        self.name = name
+        self.content = content
+    }
 }

@@ -342,11 +342,14 @@ public struct Network: Sendable, Equatable {
     /// The network's real name, shared by all stacks.
     public var name: String
     public var external: Bool
+    /// Overlay traffic between hosts goes through IPsec (`driver_opts: {encrypted: ""}`).
+    public var encrypted: Bool
 
-    public init(key: String, name: String, external: Bool) {
+    public init(key: String, name: String, external: Bool, encrypted: Bool = false) {
         self.key = key
         self.name = name
         self.external = external
+        self.encrypted = encrypted
     }
 
     var yamlValue: YAMLValue {
@@ -356,6 +359,11 @@ public struct Network: Sendable, Equatable {
             map.add("external", true)
         } else {
             map.add("driver", "overlay")
+            if encrypted {
+                var options = YAMLMapBuilder()
+                options.add("encrypted", "")
+                map.add("driver_opts", options.value)
+            }
             map.add("attachable", true)
         }
         return map.value

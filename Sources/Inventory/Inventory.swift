@@ -43,12 +43,44 @@ public struct ClusterSettings: Sendable, Hashable {
     /// Stack names per stage.
     public var stackNames: [Stage: String]
     public var bookkeeper: BookKeeperQuorum
+    /// Endpoints besides Milvus's client port that are published on the managers (`expose:`).
+    public var exposed: Set<ExposedEndpoint> = []
+    /// Milvus checks users and privileges (`common.security.authorizationEnabled`); on unless
+    /// the inventory turns it off (`security: {milvus_authorization: false}`).
+    public var milvusAuthorization = true
+    /// The shared overlay network encrypts its traffic between hosts (IPsec, `encrypted` driver option).
+    public var encryptedNetwork = false
 
     public static let defaultDataRoot = "/mnt/data"
 
     public func stackName(for stage: Stage) -> String {
         stackNames[stage] ?? "\(name)-\(stage.rawValue)"
     }
+}
+
+/// An endpoint that stays on the overlay network unless the inventory's `expose:` names it.
+/// Swarm publishes a port on every address of every node that runs the task, so each one
+/// published is reachable by anyone who reaches a manager.
+public enum ExposedEndpoint: String, CaseIterable, Sendable, Hashable, Comparable {
+    /// MinIO's S3 API (minio-lb :9000).
+    case minio
+    /// MinIO's web console (minio-lb :9090).
+    case minioConsole = "minio-console"
+    /// The Pulsar binary protocol (pulsar-proxy :6650).
+    case pulsar
+    /// Pulsar's admin REST API (pulsar-proxy :8080): whoever reaches it can delete topics.
+    case pulsarAdmin = "pulsar-admin"
+
+    public var port: Int {
+        switch self {
+        case .minio: return 9000
+        case .minioConsole: return 9090
+        case .pulsar: return 6650
+        case .pulsarAdmin: return 8080
+        }
+    }
+
+    public static func < (lhs: ExposedEndpoint, rhs: ExposedEndpoint) -> Bool { lhs.port < rhs.port }
 }
 
 /// How many bookies each ledger is spread over and must acknowledge.

@@ -96,7 +96,7 @@ struct InventoryParser {
     private func clusterSettings(_ node: Node) -> ClusterSettings? {
         guard let entries = reader.mapping(node, "cluster") else { return nil }
         reader.checkKeys(entries, of: node, "cluster",
-                         allowed: ["name", "data_root", "network", "pulsar_cluster", "stacks", "bookkeeper"])
+                         allowed: ["name", "data_root", "network", "pulsar_cluster", "stacks", "bookkeeper", "expose", "security"])
         var settings = defaultCluster(name: "milvus")
         if let nameNode = entries.first(where: { $0.key == "name" })?.value,
            let name = checked(nameNode, "cluster name", pattern: Patterns.stackName,
@@ -128,6 +128,10 @@ struct InventoryParser {
                 settings.stackNames = stackNames(entry.value)
             case "bookkeeper":
                 if let quorum = bookkeeper(entry.value) { settings.bookkeeper = quorum }
+            case "expose":
+                settings.exposed = exposed(entry.value)
+            case "security":
+                security(entry.value, into: &settings)
             default:
                 break
             }
@@ -152,6 +156,53 @@ struct InventoryParser {
             names[stage] = name
         }
         return names
+    }
+
+    /// `text` as one of `T`'s names; otherwise a located error with the closest name, or all of them.
+    private func named<T: CaseIterable & RawRepresentable>(_ text: String, _ node: Node, unknown: String, listing: String) -> T?
+    where T.RawValue == String {
+        if let value = T(rawValue: text) { return value }
+        let known = T.allCases.map(\.rawValue)
+        let hint = Spelling.closest(to: text, among: known).map { "did you mean '\($0)'?" } ?? "\(listing): \(known.joined(separator: ", "))"
+        reader.error(node, unknown, hint: hint)
+        return nil
+    }
+
+    private func exposed(_ node: Node) -> Set<ExposedEndpoint> {
+        if case .scalar(let scalar) = node, reader.isNull(scalar) { return [] }
+        guard let items = reader.stringList(node, "expose") else { return [] }
+        var result: Set<ExposedEndpoint> = []
+        for (text, itemNode) in items {
+            guard let endpoint: ExposedEndpoint = named(text, itemNode, unknown: "unknown endpoint '\(text)' in expose",
+                                                        listing: "endpoints that can be exposed (Milvus's 19530 always is)") else { continue }
+            result.insert(endpoint)
+        }
+        return result
+    }
+
+    private func security(_ node: Node, into settings: inout ClusterSettings) {
+        guard let entries = reader.mapping(node, "security") else { return }
+        reader.checkKeys(entries, of: node, "security", allowed: ["milvus_authorization", "encrypted_network"])
+        for entry in entries {
+            guard let value = boolean(entry.value, "security \(entry.key)") else { continue }
+            switch entry.key {
+            case "milvus_authorization": settings.milvusAuthorization = value
+            case "encrypted_network": settings.encryptedNetwork = value
+            default: break
+            }
+        }
+    }
+
+    /// `true` or `false` (YAML 1.2's spellings); yes/no/on/off are refused, as YAML 1.2 reads them as strings.
+    private func boolean(_ node: Node, _ what: String) -> Bool? {
+        guard let text = reader.string(node, what) else { return nil }
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            reader.error(node, "\(what) must be true or false, found '\(YAMLReader.capped(text))'")
+            return nil
+        }
     }
 
     private func bookkeeper(_ node: Node) -> BookKeeperQuorum? {
@@ -183,13 +234,8 @@ struct InventoryParser {
         guard let entries = reader.mapping(node, what) else { return [:] }
         var result: [ImageMap.Key: String] = [:]
         for entry in entries {
-            guard let key = ImageMap.Key(rawValue: entry.key) else {
-                let known = ImageMap.Key.allCases.map(\.rawValue)
-                let hint = Spelling.closest(to: entry.key, among: known).map { "did you mean '\($0)'?" }
-                    ?? "known images: \(known.joined(separator: ", "))"
-                reader.error(entry.keyNode, "unknown image '\(entry.key)' in \(what)", hint: hint)
-                continue
-            }
+            guard let key: ImageMap.Key = named(entry.key, entry.keyNode, unknown: "unknown image '\(entry.key)' in \(what)",
+                                                listing: "known images") else { continue }
             guard let reference = reader.string(entry.value, "image \(entry.key)") else { continue }
             guard ImageMap.isValidReference(reference) else {
                 reader.error(entry.value, "'\(reference)' is not a valid image reference",
@@ -321,13 +367,7 @@ struct InventoryParser {
         if items.isEmpty { reader.error(node, "roles is empty", hint: "give the host at least one role") }
         var roles: [Role] = []
         for (text, itemNode) in items {
-            guard let role = Role(rawValue: text) else {
-                let known = Role.allCases.map(\.rawValue)
-                let hint = Spelling.closest(to: text, among: known).map { "did you mean '\($0)'?" }
-                    ?? "known roles: \(known.joined(separator: ", "))"
-                reader.error(itemNode, "unknown role '\(text)'", hint: hint)
-                continue
-            }
+            guard let role: Role = named(text, itemNode, unknown: "unknown role '\(text)'", listing: "known roles") else { continue }
             if roles.contains(role) {
                 reader.error(itemNode, "role '\(text)' is listed twice for this host", hint: "remove one")
                 continue

@@ -16,6 +16,9 @@ public struct AvailabilityProbe: Sendable {
     /// Reads the quorum families' state, every `sampleInterval`; nil to skip.
     public var sampleQuorums: (@Sendable () async -> [QuorumSample]?)?
     public var sampleInterval: Duration
+    /// Milvus credentials as gRPC's `authorization` metadata wants them (base64 of user:password,
+    /// as pymilvus sends); needed when Milvus checks authorization. Never printed.
+    public var milvusAuthorization: String?
 
     public init(targets: [ProbeTarget], rate: Double, timeout: Duration = .seconds(2),
                 sampleInterval: Duration = .seconds(2), sampleQuorums: (@Sendable () async -> [QuorumSample]?)? = nil) {
@@ -43,7 +46,7 @@ public struct AvailabilityProbe: Sendable {
                             let target = addresses[turn % addresses.count]
                             turn += 1
                             requests.addTask {
-                                let outcome = await Self.request(target, timeout: timeout)
+                                let outcome = await Self.request(target, timeout: timeout, authorization: milvusAuthorization)
                                 await tally.record(outcome, target: target, at: (ContinuousClock.now - start).seconds)
                             }
                             next += interval
@@ -68,12 +71,14 @@ public struct AvailabilityProbe: Sendable {
     }
 
     /// One request to one target, read into an outcome; never throws.
-    static func request(_ target: ProbeTarget, timeout: Duration) async -> ProbeOutcome {
+    static func request(_ target: ProbeTarget, timeout: Duration, authorization: String? = nil) async -> ProbeOutcome {
         let transport = TCPTransport(host: target.host, port: target.port, http2: target.kind == .milvus)
         var request: HTTPRequest
         switch target.kind {
         case .milvus:
-            request = HTTPRequest(method: .post, path: MilvusHealthCall.path, headers: MilvusHealthCall.headers,
+            var headers = MilvusHealthCall.headers
+            if let authorization { headers["authorization"] = authorization }
+            request = HTTPRequest(method: .post, path: MilvusHealthCall.path, headers: headers,
                                   body: MilvusHealthCall.requestBody, timeout: timeout)
         case .minio:
             request = HTTPRequest(method: .get, path: MinIOHealthCall.path, timeout: timeout)

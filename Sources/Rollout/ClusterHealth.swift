@@ -1,4 +1,5 @@
 import Blueprint
+import Foundation
 import SwarmModel
 import Inventory
 import StackConvert
@@ -59,7 +60,28 @@ public struct ClusterHealth: Sendable {
         }
     }
 
+    /// A port Swarm publishes (host mode: on every address of each node that runs a task).
+    public struct PublishedReport: Sendable, Codable, Equatable {
+        public var service: String
+        public var port: Int
+        /// Hosts where a task of the service runs now, so where the port listens.
+        public var hosts: [String]
+        /// Whether the inventory asks for it (Milvus's client port, or a name in `expose:`).
+        public var expected: Bool
+
+        public init(service: String, port: Int, hosts: [String], expected: Bool) {
+            self.service = service
+            self.port = port
+            self.hosts = hosts
+            self.expected = expected
+        }
+    }
+
     public var status: Status
+    /// Every published port of the cluster's stacks.
+    public var published: [PublishedReport] = []
+    /// Milvus's `common.security.authorizationEnabled`, as the running milvus.yaml says (nil: not deployed).
+    public var milvusAuthorization: Bool?
     public var nodes: [NodeReport]
     public var managersReachable: Int
     public var managers: Int
@@ -68,7 +90,9 @@ public struct ClusterHealth: Sendable {
     /// Every reason the status is not healthy, most severe first.
     public var problems: [String]
 
-    public static func evaluate(inventory: Inventory, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> ClusterHealth {
+    /// - Parameter milvusConfig: the milvus.yaml the Milvus proxy runs with, when it could be read.
+    public static func evaluate(inventory: Inventory, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask],
+                                milvusConfig: String? = nil) -> ClusterHealth {
         var problems: [(Status, String)] = []
 
         // Nodes and managers.
@@ -164,8 +188,43 @@ public struct ClusterHealth: Sendable {
 
         let status = problems.map(\.0).max() ?? .healthy
         let ordered = problems.sorted { $0.0 > $1.0 }.map(\.1)
-        return ClusterHealth(status: status, nodes: nodeReports, managersReachable: reachable, managers: managerNodes.count,
-                             stages: stageReports, quorums: quorums, problems: ordered)
+        var health = ClusterHealth(status: status, nodes: nodeReports, managersReachable: reachable, managers: managerNodes.count,
+                                   stages: stageReports, quorums: quorums, problems: ordered)
+        health.published = publishedPorts(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
+        health.milvusAuthorization = milvusConfig.map(authorizationEnabled)
+        return health
+    }
+
+    /// The published ports of the stacks' services, with the hosts that run their tasks.
+    static func publishedPorts(inventory: Inventory, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [PublishedReport] {
+        let expectedPorts = Set([19530] + inventory.cluster.exposed.map(\.port))
+        let hostnames = Dictionary(nodes.map { ($0.ID, $0.hostname) }, uniquingKeysWith: { first, _ in first })
+        var reports: [PublishedReport] = []
+        for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
+            let running = tasks.filter { $0.ServiceID == service.ID && $0.Status.State == .running }
+            let hosts = Set(running.compactMap { $0.NodeID.flatMap { hostnames[$0] } }).sorted()
+            for port in service.Spec.EndpointSpec?.Ports ?? [] {
+                let number = Int(port.PublishedPort ?? port.TargetPort)
+                reports.append(PublishedReport(service: service.Spec.Name, port: number, hosts: hosts, expected: expectedPorts.contains(number)))
+            }
+        }
+        return reports
+    }
+
+    /// `common.security.authorizationEnabled` in a milvus.yaml (Milvus's default: false).
+    public static func authorizationEnabled(_ yaml: String) -> Bool {
+        var inCommon = false, inSecurity = false
+        for line in yaml.split(separator: "\n") {
+            let indent = line.prefix { $0 == " " }.count
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            if indent == 0 { inCommon = text == "common:"; inSecurity = false; continue }
+            if inCommon, indent == 2 { inSecurity = text == "security:"; continue }
+            if inCommon, inSecurity, text.hasPrefix("authorizationEnabled:") {
+                return text.dropFirst("authorizationEnabled:".count).trimmingCharacters(in: .whitespaces) == "true"
+            }
+        }
+        return false
     }
 
     /// Reads everything the report needs from the Engine.
@@ -179,6 +238,13 @@ public struct ClusterHealth: Sendable {
             services += stackServices
             tasks += try await engine.tasks(filters: namespace).filter { ids.contains($0.ServiceID) }
         }
-        return evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
+        // The milvus.yaml the proxy runs with: whether Milvus checks who calls it.
+        var milvusConfig: String?
+        let proxy = services.first { $0.Spec.Labels?[Component.label] == Component.proxy.rawValue }
+        if let reference = proxy?.Spec.TaskTemplate.ContainerSpec?.Configs?.first(where: { $0.File?.Name == "/milvus/configs/milvus.yaml" }),
+           let config = try? await engine.config(reference.ConfigID), let data = config.Spec.Data.flatMap({ Data(base64Encoded: $0) }) {
+            milvusConfig = String(decoding: data, as: UTF8.self)
+        }
+        return evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks, milvusConfig: milvusConfig)
     }
 }

@@ -9,6 +9,10 @@ import SwarmModel
 public enum DeployAction: Sendable, Equatable {
     case createNetwork(NetworkSpec)
     case createSecret(name: String, labels: [String: String])
+    /// A credential that changed: its new generation, made before the services move to it.
+    case rotateSecret(SecretChoice, labels: [String: String])
+    /// An older generation of a rotated secret, removed once the stage is healthy on the new one.
+    case removeSecret(id: String, name: String)
     case createConfig(FileObjectSpec)
     case createService(ServiceSpec)
     /// Write `spec` over the service (its restart counter kept); `fields` are what differs.

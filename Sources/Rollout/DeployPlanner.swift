@@ -16,27 +16,41 @@ public enum DeployPlanner {
     /// its gate; a changed Milvus coordinator is stopped and its etcd session left to expire
     /// before its update starts it again. Then services that left the stack are removed; the stage's gate; then configs
     /// no service of the stack uses any more.
-    /// - Parameter knownSecrets: the secrets swarmstage can make (it knows what they hold).
-    public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, knownSecrets: Set<String>) -> StagePlan {
-        let spec = prepared.spec
+    /// A rotated credential's new secret is made first; the services that mount it move to it in
+    /// the rolling order, except MinIO's servers, which move together (`SecretRotation.cost`);
+    /// older generations go once the stage is healthy.
+    /// - Parameter secrets: the secret that serves each secret name of the stack files, from
+    ///   `SecretRotation.choose`; a name without one is a secret swarmstage does not know.
+    public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, secrets: [String: SecretChoice]) -> StagePlan {
+        var spec = prepared.spec
+        // Services mount the generation chosen for each secret, under the stack file's target.
+        spec.services = spec.services.map { SecretRotation.renaming($0, to: secrets) }
         var actions: [DeployAction] = []
         var problems: [StageFailure.Reason] = []
 
-        let networkIDs = snapshot.networkIDs
-        for network in spec.networks where networkIDs[network.name] == nil {
-            if network.external {
+        for network in spec.networks {
+            if let existing = snapshot.networks.first(where: { $0.Name == network.name }) {
+                // Driver options are fixed when a network is made; the services on it would have to go first.
+                if !network.external, existing.isEncrypted != network.encrypted {
+                    problems.append(.networkEncryptionDiffers(network.name, wanted: network.encrypted))
+                }
+            } else if network.external {
                 problems.append(.missingExternalNetwork(network.name))
             } else {
                 actions.append(.createNetwork(network))
             }
         }
         let secretIDs = snapshot.secretIDs
-        for name in spec.secrets where secretIDs[name] == nil {
-            if knownSecrets.contains(name) {
-                actions.append(.createSecret(name: name, labels: [StackLabels.namespace: spec.name]))
-            } else {
-                problems.append(.unknownSecret(name))
+        var rotated: Set<String> = []
+        for family in spec.secrets {
+            guard let choice = secrets[family] else {
+                if secretIDs[family] == nil { problems.append(.unknownSecret(family)) }
+                continue
             }
+            if choice.isRotation { rotated.insert(choice.name) }
+            guard secretIDs[choice.name] == nil else { continue }
+            let labels = choice.labels.merging([StackLabels.namespace: spec.name]) { _, namespace in namespace }
+            actions.append(choice.isRotation ? .rotateSecret(choice, labels: labels) : .createSecret(name: choice.name, labels: labels))
         }
         let configIDs = snapshot.configIDs
         for config in spec.configs {
@@ -74,7 +88,20 @@ public enum DeployPlanner {
                 let rankB = RollingOrder.rank(component(of: b.element), in: prepared.stage)
                 return rankA != rankB ? rankA < rankB : a.offset < b.offset
             }
+            // MinIO's servers need the same root credentials: a rotation moves them all at once.
+            let together = ordered.map(\.element).filter { action in
+                guard component(of: action) == .minio, case .updateService(_, let desired, _) = action else { return false }
+                return (desired.TaskTemplate.ContainerSpec?.Secrets ?? []).contains { rotated.contains($0.SecretName) }
+            }
+            var movedTogether = false
             for (_, action) in ordered {
+                if together.contains(action) {
+                    guard !movedTogether else { continue }
+                    movedTogether = true
+                    actions += together
+                    actions += together.map { .waitForService(prepared.stage, name: $0.serviceName ?? "") }
+                    continue
+                }
                 // A coordinator must not start while its predecessor's etcd session lives on.
                 if case .updateService(let id, let spec, _) = action, let seconds = component(of: action)?.sessionExpirySeconds {
                     actions.append(.stopForSessionExpiry(id: id, name: spec.Name, seconds: seconds))
@@ -100,6 +127,14 @@ public enum DeployPlanner {
         }
 
         actions.append(.waitForGate(prepared.stage))
+        // Older generations of the stack's secrets: no service mounts them once the stage is healthy.
+        for family in prepared.spec.secrets {
+            guard let choice = secrets[family] else { continue }
+            for member in SecretRotation.members(of: family, in: snapshot.secrets)
+            where member.secret.Spec.Name != choice.name && !member.secret.ID.isEmpty {
+                actions.append(.removeSecret(id: member.secret.ID, name: member.secret.Spec.Name))
+            }
+        }
         let wantedConfigs = Set(spec.configs.map(\.name))
         for config in snapshot.configs where config.Spec.Labels?[StackLabels.namespace] == spec.name && !wantedConfigs.contains(config.Spec.Name) {
             actions.append(.removeConfig(id: config.ID, name: config.Spec.Name))
@@ -108,11 +143,11 @@ public enum DeployPlanner {
     }
 
     /// Several stages, each planned against the swarm the stages before it leave.
-    public static func plan(_ stages: [PreparedStage], snapshot: SwarmSnapshot, knownSecrets: Set<String>) -> [StagePlan] {
+    public static func plan(_ stages: [PreparedStage], snapshot: SwarmSnapshot, secrets: [String: SecretChoice]) -> [StagePlan] {
         var snapshot = snapshot
         var plans: [StagePlan] = []
         for prepared in stages.sorted(by: { $0.stage < $1.stage }) {
-            let plan = plan(prepared, snapshot: snapshot, knownSecrets: knownSecrets)
+            let plan = plan(prepared, snapshot: snapshot, secrets: secrets)
             plans.append(plan)
             snapshot = snapshot.applying(plan)
         }

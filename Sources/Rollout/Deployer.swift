@@ -51,7 +51,6 @@ public struct Deployer: Sendable {
         let waker = Waker()
         await waker.start(swarm)
         defer { waker.stop() }
-        let knownSecrets = Set(secrets.map(\.name))
         for prepared in stages.sorted(by: { $0.stage < $1.stage }) {
             guard stagesToApply.contains(prepared.stage) else {
                 observer.report(.stageSkipped(prepared.stage, reason: "not selected"))
@@ -65,7 +64,11 @@ public struct Deployer: Sendable {
                     if run.failuresSince == nil { run.failuresSince = try await swarm.info().SystemTime ?? EngineTime(nanoseconds: 0) }
                     // After a lost Engine: plan again from what the Engine holds now, and apply that.
                     let snapshot = try await SwarmSnapshot.read(swarm, stacks: [prepared.spec.name])
-                    let plan = DeployPlanner.plan(prepared, snapshot: snapshot, knownSecrets: knownSecrets)
+                    // Which generation serves each of the stage's secrets (a rotation made before a lost
+                    // Engine is found again, by its fingerprint).
+                    let choices = try SecretRotation.choose(secrets.filter { prepared.spec.secrets.contains($0.name) }, values: values,
+                                                            existing: snapshot.secrets)
+                    let plan = DeployPlanner.plan(prepared, snapshot: snapshot, secrets: choices)
                     if let problem = plan.problems.first { throw StageFailure(stage: prepared.stage, reason: problem, services: []) }
                     try await execute(plan, prepared: prepared, snapshot: snapshot, secrets: secrets, values: values, waker: waker, run: &run)
                     break
@@ -113,18 +116,34 @@ public struct Deployer: Sendable {
             StackConverter.resolvingReferences(spec, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
         }
         let stage = plan.stage
+        func makeSecret(_ name: String, labels: [String: String]) async throws -> String {
+            // A generation's contents are its family's (the stack file's name).
+            let family = labels[SecretRotation.familyLabel] ?? name
+            guard let secret = secrets.first(where: { $0.name == family }), values.isComplete else {
+                throw StageFailure(stage: stage, reason: .unknownSecret(name), services: [])
+            }
+            let id = try await swarm.createSecret(name: name, labels: labels, data: values.data(for: secret.content))
+            observer.report(.objectCreated(stage, kind: "secret", name: name))
+            return id
+        }
         for (index, action) in plan.actions.enumerated() {
             switch action {
             case .createNetwork(let network):
                 networkIDs[network.name] = try await swarm.createNetwork(
-                    NetworkCreateRequest(Name: network.name, Driver: "overlay", Attachable: network.attachable, Labels: network.labels))
+                    NetworkCreateRequest(Name: network.name, Driver: "overlay", Attachable: network.attachable, Labels: network.labels,
+                                         Options: network.encrypted ? ["encrypted": ""] : nil))
                 observer.report(.objectCreated(stage, kind: "network", name: network.name))
             case .createSecret(let name, let labels):
-                guard let secret = secrets.first(where: { $0.name == name }) else {
-                    throw StageFailure(stage: stage, reason: .unknownSecret(name), services: [])
+                secretIDs[name] = try await makeSecret(name, labels: labels)
+            case .rotateSecret(let choice, let labels):
+                secretIDs[choice.name] = try await makeSecret(choice.name, labels: labels)
+            case .removeSecret(let id, let name):
+                do {
+                    try await swarm.removeSecret(id)
+                    observer.report(.objectRemoved(stage, kind: "secret", name: name))
+                } catch let error as EngineError where !error.isOutage {
+                    // Still used (a service outside the plan): the next deploy removes it.
                 }
-                secretIDs[name] = try await swarm.createSecret(name: name, labels: labels, data: values.data(for: secret.content))
-                observer.report(.objectCreated(stage, kind: "secret", name: name))
             case .createConfig(let config):
                 configIDs[config.name] = try await swarm.createConfig(name: config.name, labels: config.labels, data: Data(config.data))
                 observer.report(.objectCreated(stage, kind: "config", name: config.name))
@@ -376,6 +395,8 @@ public struct StageFailure: Error, Sendable {
         case timedOut(Duration)
         /// A network the stack attaches to but does not create (made by an earlier stage).
         case missingExternalNetwork(String)
+        /// The shared network exists with the other encryption setting (driver options cannot change).
+        case networkEncryptionDiffers(String, wanted: Bool)
         /// A secret the stack uses that does not exist, and whose content swarmstage does not know.
         case unknownSecret(String)
         /// A config of that name exists with other contents (configs cannot change).

@@ -55,6 +55,9 @@ public struct SecretValues: Sendable {
         guard !user.contains("\n"), !password.contains("\n") else { throw Problem.lineBreak }
     }
 
+    /// Whether every credential is given (secrets can be made and compared).
+    public var isComplete: Bool { minioRootUser != nil && minioRootPassword != nil }
+
     public func data(for content: SecretSpec.Content) -> Data {
         let user = minioRootUser ?? "", password = minioRootPassword ?? ""
         switch content {

@@ -57,9 +57,14 @@ public struct SwarmSnapshot: Sendable {
         for action in plan.actions {
             switch action {
             case .createNetwork(let network):
-                next.networks.append(SwarmNetwork(Id: "", Name: network.name, Labels: network.labels))
+                next.networks.append(SwarmNetwork(Id: "", Name: network.name, Labels: network.labels,
+                                                  Options: network.encrypted ? ["encrypted": ""] : nil))
             case .createSecret(let name, let labels):
                 next.secrets.append(SwarmFileObject(ID: "", Spec: .init(Name: name, Labels: labels)))
+            case .rotateSecret(let choice, let labels):
+                next.secrets.append(SwarmFileObject(ID: "", Spec: .init(Name: choice.name, Labels: labels)))
+            case .removeSecret(let id, _):
+                next.secrets.removeAll { $0.ID == id }
             case .createConfig(let config):
                 next.configs.append(SwarmFileObject(ID: "", Spec: .init(Name: config.name, Labels: config.labels)))
             case .removeConfig(let id, _):

@@ -81,14 +81,24 @@ public struct ComposeLoader {
 
     private func network(_ key: String, _ node: Node) -> Network? {
         guard let entries = reader.mapping(node, "network \(key)") else { return nil }
-        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "network \(key)", allowed: ["name", "external", "driver", "attachable"])
+        reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "network \(key)", allowed: ["name", "external", "driver", "driver_opts", "attachable"])
         let value = { (name: String) in entries.first { $0.key == name }?.value }
         let external = value("external").flatMap { boolean($0, "external") } ?? false
         if let driver = value("driver").flatMap({ string($0, "driver") }), driver != "overlay" {
             reader.error(value("driver") ?? node, "network \(key): driver '\(driver)' cannot span a swarm", hint: "use overlay")
         }
         let name = value("name").flatMap { string($0, "network name") } ?? key
-        return Network(key: key, name: name, external: external)
+        var encrypted = false
+        if let optionsNode = value("driver_opts"), let options = reader.mapping(optionsNode, "network \(key) driver_opts") {
+            for option in options {
+                guard option.key == "encrypted" else {
+                    reader.error(option.keyNode, "network \(key): driver option '\(option.key)' is not supported", hint: "the overlay driver's 'encrypted' is")
+                    continue
+                }
+                encrypted = true
+            }
+        }
+        return Network(key: key, name: name, external: external, encrypted: encrypted)
     }
 
     private func config(_ key: String, _ node: Node) -> ConfigDefinition? {

@@ -18,7 +18,8 @@ public enum StackConverter {
     public static func convert(_ file: ComposeFile, stack: String, configData: [String: [UInt8]]) throws -> StackSpec {
         let namespace = [StackLabels.namespace: stack]
         let networks = file.networks.map { network in
-            NetworkSpec(name: network.name, external: network.external, labels: namespace, attachable: true)
+            NetworkSpec(name: network.name, external: network.external, labels: namespace, attachable: true,
+                        encrypted: network.encrypted)
         }
         var configs: [FileObjectSpec] = []
         for config in file.configs {

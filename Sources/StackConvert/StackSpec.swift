@@ -27,12 +27,15 @@ public struct NetworkSpec: Sendable, Equatable {
     public var external: Bool
     public var labels: [String: String]
     public var attachable: Bool
+    /// The overlay's `encrypted` driver option: IPsec between hosts.
+    public var encrypted: Bool
 
-    public init(name: String, external: Bool, labels: [String: String], attachable: Bool) {
+    public init(name: String, external: Bool, labels: [String: String], attachable: Bool, encrypted: Bool = false) {
         self.name = name
         self.external = external
         self.labels = labels
         self.attachable = attachable
+        self.encrypted = encrypted
     }
 }
 

@@ -47,6 +47,35 @@ struct ClusterHealthTests {
         return ClusterHealth.evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
     }
 
+    @Test func authorizationIsReadFromTheRunningMilvusYAML() throws {
+        #expect(ClusterHealth.authorizationEnabled("common:\n  security:\n    authorizationEnabled: true\n"))
+        #expect(!ClusterHealth.authorizationEnabled("common:\n  security:\n    authorizationEnabled: false\n"))
+        // Milvus's default is off; another section's key of the same name does not count.
+        #expect(!ClusterHealth.authorizationEnabled("common:\n  session:\n    ttl: 30\n"))
+        #expect(!ClusterHealth.authorizationEnabled("other:\n  security:\n    authorizationEnabled: true\n"))
+        let committed = try String(contentsOfFile: RepositoryPaths.path("stacks/lab/configs/milvus.yaml"), encoding: .utf8)
+        #expect(ClusterHealth.authorizationEnabled(committed))
+    }
+
+    @Test func publishedPortsAreListedWithTheirHostsAndWhetherAskedFor() throws {
+        let inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        var balancer = try Self.service("lab-milvus", "milvus-lb", component: "milvus-lb")
+        balancer.Spec.EndpointSpec = EndpointSpec(Mode: "dnsrr", Ports: [PortConfig(TargetPort: 19530, PublishedPort: 19530, PublishMode: "host")])
+        var console = try Self.service("lab-storage", "minio-lb", component: "minio-lb")
+        console.Spec.EndpointSpec = EndpointSpec(Mode: "dnsrr", Ports: [PortConfig(TargetPort: 9090, PublishedPort: 9090, PublishMode: "host")])
+        let nodes = try NodeLabelPlanTests.labSwarm()
+        let manager = try #require(nodes.first { $0.hostname == "lab-manager" })
+        var task = try StageHealthTests.task("lab-milvus_milvus-lb", "running")
+        task.NodeID = manager.ID
+        let health = ClusterHealth.evaluate(inventory: inventory, nodes: nodes, services: [balancer, console], tasks: [task],
+                                            milvusConfig: "common:\n  security:\n    authorizationEnabled: false\n")
+        #expect(health.published == [
+            .init(service: "lab-milvus_milvus-lb", port: 19530, hosts: ["lab-manager"], expected: true),
+            .init(service: "lab-storage_minio-lb", port: 9090, hosts: [], expected: false),
+        ])
+        #expect(health.milvusAuthorization == false)
+    }
+
     @Test func everythingRunningIsHealthy() throws {
         let health = try Self.lab()
         #expect(health.status == .healthy, "\(health.problems)")

@@ -59,8 +59,11 @@ struct ConversionTests {
         let etcd = try #require(storage.service(named: "lab-storage_etcd1"))
         #expect(etcd.TaskTemplate.ContainerSpec?.Healthcheck == HealthConfig(Test: ["NONE"]))
         let minioLB = try #require(storage.service(named: "lab-storage_minio-lb"))
-        #expect(minioLB.EndpointSpec?.Ports == [PortConfig(TargetPort: 9000, PublishedPort: 9000, PublishMode: "host"),
-                                                PortConfig(TargetPort: 9090, PublishedPort: 9090, PublishMode: "host")])
+        // The lab inventory exposes nothing: MinIO stays on the overlay; only milvus-lb publishes.
+        #expect(minioLB.EndpointSpec?.Ports ?? [] == [])
+        let (milvus, _) = try Self.labStack(2)
+        let milvusLB = try #require(milvus.service(named: "lab-milvus_milvus-lb"))
+        #expect(milvusLB.EndpointSpec?.Ports == [PortConfig(TargetPort: 19530, PublishedPort: 19530, PublishMode: "host")])
         let minio = try #require(storage.service(named: "lab-storage_minio1"))
         let limits = try #require(minio.TaskTemplate.Resources?.Limits)
         #expect(limits.NanoCPUs.map { $0 % 10_000_000 } == 0)

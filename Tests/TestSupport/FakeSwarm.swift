@@ -200,7 +200,8 @@ public actor FakeSwarm: SwarmAPI {
             throw EngineError(method: "POST", path: "/networks/create", status: 409, message: "network with name \(request.Name) already exists")
         }
         let id = newID("net")
-        networkList.append(SwarmNetwork(Id: id, Name: request.Name, Driver: request.Driver, Scope: "swarm", Labels: request.Labels))
+        networkList.append(SwarmNetwork(Id: id, Name: request.Name, Driver: request.Driver, Scope: "swarm", Labels: request.Labels,
+                                        Options: request.Options))
         return id
     }
 

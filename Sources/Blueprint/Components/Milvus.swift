@@ -13,7 +13,8 @@ extension Builder {
     func milvusShared(into draft: inout StageDraft) {
         draft.secrets = [secret(.milvusMinioCredentials, key: Self.milvusCredentials)]
         config(Self.milvusYAML, file: "milvus.yaml",
-               contents: ConfigFiles.milvus(etcdEndpoints: etcdNames.map { "\($0):2379" }, inventoryName: inventoryName),
+               contents: ConfigFiles.milvus(etcdEndpoints: etcdNames.map { "\($0):2379" },
+                                   authorization: inventory.cluster.milvusAuthorization, inventoryName: inventoryName),
                into: &draft)
     }
 

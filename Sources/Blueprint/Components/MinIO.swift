@@ -39,7 +39,8 @@ extension Builder {
                contents: ConfigFiles.minioBalancer(minioHosts: minioNames, inventoryName: inventoryName), into: &draft)
         var balancer = base("minio-lb", image: images[.nginx], stage: .storage, component: .minioLB)
         balancer.configs = [ServiceFileReference(source: "minio-lb-nginx", target: "/etc/nginx/nginx.conf")]
-        balancer.ports = [PublishedPort(target: 9000, published: 9000), PublishedPort(target: 9090, published: 9090)]
+        // Published only when the inventory's `expose:` asks: Milvus reaches MinIO over the overlay.
+        balancer.ports = published([.minio, .minioConsole])
         balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/cluster"],
                                            startPeriodSeconds: 30)
         balancer.deploy.mode = .global

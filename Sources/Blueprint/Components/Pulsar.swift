@@ -66,7 +66,9 @@ extension Builder {
             "statusFilePath": "/pulsar/status",
         ]
         proxy.command = ["bash", "-c", "bin/apply-config-from-env.py conf/proxy.conf && touch /pulsar/status && exec bin/pulsar proxy"]
-        proxy.ports = [PublishedPort(target: 6650, published: 6650), PublishedPort(target: 8080, published: 8080)]
+        // Published only when the inventory's `expose:` asks: the admin API (8080) can delete the
+        // topics Milvus's data flows through, and Milvus reaches the proxy over the overlay.
+        proxy.ports = published([.pulsar, .pulsarAdmin])
         proxy.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
         proxy.deploy.replicas = min(2, managerCount)
         proxy.deploy.maxReplicasPerNode = 1

@@ -6,14 +6,21 @@ public struct SwarmNetwork: Codable, Sendable {
     public var Driver: String?
     public var Scope: String?
     public var Labels: [String: String]?
+    /// Driver options (`encrypted` for an IPsec overlay).
+    public var Options: [String: String]?
 
-    public init(Id: String, Name: String, Driver: String? = nil, Scope: String? = nil, Labels: [String: String]? = nil) {
+    public init(Id: String, Name: String, Driver: String? = nil, Scope: String? = nil, Labels: [String: String]? = nil,
+                Options: [String: String]? = nil) {
         self.Id = Id
         self.Name = Name
         self.Driver = Driver
         self.Scope = Scope
         self.Labels = Labels
+        self.Options = Options
     }
+
+    /// Whether the overlay encrypts traffic between hosts (the option's presence counts, as in libnetwork).
+    public var isEncrypted: Bool { Options?["encrypted"] != nil }
 }
 
 public struct NetworkCreateRequest: Codable, Sendable {
@@ -22,13 +29,16 @@ public struct NetworkCreateRequest: Codable, Sendable {
     public var Attachable: Bool?
     public var Labels: [String: String]?
     public var CheckDuplicate: Bool?
+    public var Options: [String: String]?
 
-    public init(Name: String, Driver: String = "overlay", Attachable: Bool? = nil, Labels: [String: String]? = nil) {
+    public init(Name: String, Driver: String = "overlay", Attachable: Bool? = nil, Labels: [String: String]? = nil,
+                Options: [String: String]? = nil) {
         self.Name = Name
         self.Driver = Driver
         self.Attachable = Attachable
         self.Labels = Labels
         self.CheckDuplicate = true
+        self.Options = Options
     }
 }
 

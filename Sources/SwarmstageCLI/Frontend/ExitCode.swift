@@ -91,6 +91,10 @@ struct Failure: Error {
             return "stage \(stage.rawValue) did not become healthy within \(timeout)"
         case .missingExternalNetwork(let name):
             return "the network \(name) does not exist; it is created by stage \(Stage.allCases.first?.rawValue ?? "1"): deploy that stage first"
+        case .networkEncryptionDiffers(let name, let wanted):
+            return "the network \(name) exists \(wanted ? "unencrypted" : "encrypted") and the inventory asks for it "
+                + "\(wanted ? "encrypted" : "unencrypted"); a network's driver options cannot change while services use it: "
+                + "run `swarmstage teardown` and deploy again (data on the hosts stays), or set security.encrypted_network back"
         case .unknownSecret(let name):
             return "the secret \(name) does not exist and swarmstage does not know what it holds; create it with `docker secret create`"
         case .updateCannotProgress(let service, let reason):

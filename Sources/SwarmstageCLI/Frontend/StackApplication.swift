@@ -28,7 +28,8 @@ struct StackApplication {
     func plan(_ engine: EngineClient) async throws -> [StagePlan] {
         let chosen = prepared.filter { selected.contains($0.stage) }
         let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
-        return DeployPlanner.plan(chosen, snapshot: snapshot, knownSecrets: Set(secrets.map(\.name)))
+        let choices = try SecretRotation.choose(secrets, values: values, existing: snapshot.secrets)
+        return DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
     }
 
     func apply(_ engine: EngineClient) async throws {

@@ -59,7 +59,7 @@ struct Deploy: AsyncParsableCommand {
 
         let engine = try await engineOptions.connectToManager()
         if plan {
-            Console.out(PlanText.render(try await application.plan(engine)))
+            Console.out(PlanText.render(try await application.plan(engine), published: PlanText.published(application.prepared)))
             return
         }
         let lock = try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
@@ -90,7 +90,19 @@ struct StageTimeouts {
 
 /// `deploy --plan`: the actions deploy would execute, stage by stage, from the same planner.
 enum PlanText {
-    static func render(_ plans: [StagePlan]) -> String {
+    /// What the stacks publish, and where: host-mode ports listen on every address of each node
+    /// that runs a task of the service.
+    static func published(_ stages: [PreparedStage]) -> [String] {
+        stages.flatMap(\.spec.services).flatMap { service in
+            (service.EndpointSpec?.Ports ?? []).map { port in
+                let placement = service.TaskTemplate.Placement?.Constraints ?? []
+                let where_ = placement.contains("node.role==manager") ? "every manager" : "the nodes that run it"
+                return "published: \(port.PublishedPort ?? port.TargetPort) by \(service.Name), on \(where_)"
+            }
+        }
+    }
+
+    static func render(_ plans: [StagePlan], published: [String] = []) -> String {
         var lines: [String] = []
         for plan in plans {
             lines.append("stage \(plan.stage.number) \(plan.stage.rawValue) (stack \(plan.stack))\(plan.isNoOp ? ": nothing to do" : "")")
@@ -99,6 +111,7 @@ enum PlanText {
                 if let line = describe(action) { lines.append("  " + line) }
             }
         }
+        lines += published
         lines.append("plan only: nothing was written")
         return lines.joined(separator: "\n")
     }
@@ -108,6 +121,10 @@ enum PlanText {
         switch action {
         case .createNetwork(let network): return "create network \(network.name)"
         case .createSecret(let name, _): return "create secret \(name)"
+        case .rotateSecret(let choice, _):
+            return "rotate secret \(choice.family): create \(choice.name)\(choice.reason.map { " (\($0))" } ?? ""); "
+                + "the services that mount it move to it: \(choice.cost ?? "one at a time")"
+        case .removeSecret(_, let name): return "remove secret \(name) (replaced), once the stage is healthy"
         case .createConfig(let config): return "create config \(config.name)"
         case .removeConfig(_, let name): return "remove config \(name) (no longer used), once the stage is healthy"
         case .waitForService(_, let name): return "  then wait until \(name) is healthy, before the next change"

@@ -77,6 +77,15 @@ enum HealthText {
                 lines.append(line)
             }
         }
+        for port in health.published {
+            let hosts = port.hosts.isEmpty ? "no host (no task running)" : port.hosts.joined(separator: ", ")
+            lines.append("published: \(port.port) (\(port.service)) on \(hosts)"
+                + (port.expected ? "" : "  " + Terminal.paint("not asked for by the inventory", .yellow)))
+        }
+        if health.milvusAuthorization == false {
+            lines.append(Terminal.paint("warning", .yellow) + ": Milvus authorization is off (common.security.authorizationEnabled): "
+                + "anyone who reaches 19530 can drop collections; remove security.milvus_authorization: false from the inventory")
+        }
         if !health.problems.isEmpty {
             lines.append("problems:")
             lines += health.problems.map { "  - \($0)" }
@@ -97,6 +106,8 @@ enum HealthText {
             var nodes: [ClusterHealth.NodeReport]
             var stages: [ClusterHealth.StageReport]
             var quorums: [ClusterHealth.QuorumReport]
+            var published: [ClusterHealth.PublishedReport]
+            var milvusAuthorization: Bool?
             var problems: [String]
         }
         let services = health.stages.flatMap(\.services)
@@ -104,7 +115,8 @@ enum HealthText {
                                 nodesReady: health.nodes.filter { $0.state == .ready }.count, nodesTotal: health.nodes.count,
                                 managersReachable: health.managersReachable, managersTotal: health.managers,
                                 servicesHealthy: services.filter { $0.status == .healthy }.count, servicesTotal: services.count,
-                                nodes: health.nodes, stages: health.stages, quorums: health.quorums, problems: health.problems)
+                                nodes: health.nodes, stages: health.stages, quorums: health.quorums, published: health.published,
+                                milvusAuthorization: health.milvusAuthorization, problems: health.problems)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(document), as: UTF8.self)) ?? "{}"

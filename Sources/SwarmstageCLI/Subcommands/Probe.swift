@@ -13,9 +13,10 @@ struct ProbeCommand: AsyncParsableCommand {
         abstract: "Send steady requests through milvus-lb and minio-lb and count what was not served.",
         discussion: """
         Milvus: gRPC CheckHealth (milvus.proto.milvus.MilvusService) to port 19530 of every manager, where \
-        milvus-lb publishes it; an answer with isHealthy false counts as unhealthy. MinIO: GET \
-        /minio/health/cluster on port 9000 of every manager (minio-lb), 200 only while MinIO has write \
-        quorum. Each request opens a new connection and has a deadline (--timeout). Meanwhile the Engine \
+        milvus-lb publishes it; an answer with isHealthy false counts as unhealthy. With authorization on, \
+        the call carries MILVUS_USER and MILVUS_PASSWORD from the environment. MinIO, when the inventory \
+        exposes it (expose: [minio]) or --minio names an address: GET /minio/health/cluster on port 9000 \
+        of every manager (minio-lb), 200 only while MinIO has write quorum. Each request opens a new connection and has a deadline (--timeout). Meanwhile the Engine \
         is asked every 2 s how many etcd, ZooKeeper and MinIO members are up, and the lowest count is \
         reported against the quorum. Runs for --duration seconds, or until interrupted (SIGINT or \
         SIGTERM), then prints the report. \
@@ -58,9 +59,20 @@ struct ProbeCommand: AsyncParsableCommand {
         let inventory = try inventoryOptions.load()
         let targets = try Self.targets(inventory: inventory, milvus: milvus, minio: minio)
         let engine = try await engineOptions.connectToManager()
-        let probe = AvailabilityProbe(targets: targets, rate: rate, timeout: .milliseconds(Int(timeout * 1000))) {
+        var probe = AvailabilityProbe(targets: targets, rate: rate, timeout: .milliseconds(Int(timeout * 1000))) {
             guard let health = try? await ClusterHealth.read(engine, inventory: inventory) else { return nil }
             return health.quorums.map { (family: $0.family, up: $0.up, members: $0.members, needed: $0.needed) }
+        }
+        // Credentials come from the environment only, never from an argument.
+        let environment = ProcessInfo.processInfo.environment
+        if let user = environment["MILVUS_USER"], let password = environment["MILVUS_PASSWORD"] {
+            probe.milvusAuthorization = Data("\(user):\(password)".utf8).base64EncodedString()
+        } else if inventory.cluster.milvusAuthorization {
+            Console.error("probe: Milvus checks authorization (security.milvus_authorization); set MILVUS_USER and MILVUS_PASSWORD "
+                + "in the environment or its proxies may refuse the health calls")
+        }
+        if minio.isEmpty, !inventory.cluster.exposed.contains(.minio) {
+            Console.error("probe: MinIO's 9000 is not published (the inventory's expose: does not name minio); probing Milvus only")
         }
         Console.error("probe: \(targets.map(\.description).joined(separator: ", ")) at \(rate)/s each for up to \(duration) s")
         let verbose = self.verbose
@@ -84,7 +96,8 @@ struct ProbeCommand: AsyncParsableCommand {
         if report.failed + report.unhealthy > 0 { throw Failure(message: "", code: .degraded) }
     }
 
-    /// Every manager's published milvus-lb and minio-lb ports, unless addresses are given.
+    /// Every manager's published milvus-lb port, and minio-lb's when the inventory exposes it,
+    /// unless addresses are given.
     static func targets(inventory: Inventory, milvus: [String], minio: [String]) throws -> [ProbeTarget] {
         let managers = inventory.hosts(with: .manager).map(\.address)
         func parse(_ text: String, kind: ProbeTarget.Kind, flag: String) throws -> ProbeTarget {
@@ -96,7 +109,8 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         let milvusTargets = try milvus.isEmpty ? managers.map { ProbeTarget(kind: .milvus, host: $0, port: 19530) }
             : milvus.map { try parse($0, kind: .milvus, flag: "milvus") }
-        let minioTargets = try minio.isEmpty ? managers.map { ProbeTarget(kind: .minio, host: $0, port: 9000) }
+        let exposed = inventory.cluster.exposed.contains(.minio)
+        let minioTargets = try minio.isEmpty ? (exposed ? managers.map { ProbeTarget(kind: .minio, host: $0, port: 9000) } : [])
             : minio.map { try parse($0, kind: .minio, flag: "minio") }
         return milvusTargets + minioTargets
     }
