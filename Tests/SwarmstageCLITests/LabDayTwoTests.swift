@@ -106,6 +106,51 @@ struct LabDayTwoTests {
             let healthy = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(healthy.status == 0, "\(healthy.output)")
 
+            // Exposure: with the lab inventory (no expose:) only Milvus's client port is published, and
+            // only it answers on a manager; `expose: [minio-console]` publishes MinIO's console too.
+            try await Self.expectExposure(engine, published: [19530])
+            let exposing = try Self.labInventory(adding: "  expose: [minio-console]\n")
+            defer { try? FileManager.default.removeItem(atPath: (exposing as NSString).deletingLastPathComponent) }
+            let exposed = try Programs.run(Programs.swarmstage, ["deploy", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)",
+                                                                 "--images", try Lab.require().directory + "/images.yml",
+                                                                 "--secrets-file", secrets, "--timeout", "300"] + upgradeImages)
+            #expect(exposed.status == 0, "\(exposed.output.suffix(2000))\n\(exposed.errors)")
+            try await Self.expectExposure(engine, published: [19530, 9090])
+            let exposedHealth = try Programs.run(Programs.swarmstage, ["health", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)"])
+            #expect(exposedHealth.output.contains("published: 9090 (lab-storage_minio-lb) on lab-manager, lab-manager2, lab-manager3"),
+                    "\(exposedHealth.output)")
+
+            // A rotated MinIO password: new secrets, MinIO's servers moved together, Milvus's credentials
+            // after them, the old secrets removed, the value read back inside the tasks, shown nowhere.
+            let oldPassword = try Self.secretsValue(secrets, "MINIO_ROOT_PASSWORD")
+            let newPassword = "rotated-\(UUID().uuidString)"
+            try "MINIO_ROOT_USER=lab-admin\nMINIO_ROOT_PASSWORD=\(newPassword)\n".write(toFile: secrets, atomically: true, encoding: .utf8)
+            chmod(secrets, 0o600)
+            let rotationPlan = try Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--secrets-file", secrets,
+                                                         "--plan"] + upgradeImages)
+            #expect(rotationPlan.output.contains("rotate secret lab_minio_root_password: create lab_minio_root_password.v2"),
+                    "\(rotationPlan.output)")
+            #expect(rotationPlan.output.contains("every MinIO server restarts at once"), "\(rotationPlan.output)")
+            let rotated = try Deploying.deploy(upgradeImages, secrets: secrets)
+            #expect(rotated.status == 0, "\(rotated.output.suffix(3000))\n\(rotated.errors)")
+            for text in [rotationPlan.output, rotationPlan.errors, rotated.output, rotated.errors] {
+                #expect(!text.contains(newPassword) && !text.contains(oldPassword), "a password appeared in the output")
+            }
+            let secretNames = Set(try await engine.secrets().map(\.Spec.Name))
+            #expect(secretNames == ["lab_minio_root_user", "lab_minio_root_password.v2", "lab_milvus_minio_credentials.v2"], "\(secretNames)")
+            let labels = try await engine.secrets().flatMap { ($0.Spec.Labels ?? [:]).values }
+            #expect(!labels.contains { $0.contains(newPassword) || $0.contains(oldPassword) })
+            // Compared here, never printed.
+            let minioHasIt = try Self.read("/run/secrets/minio_root_password", service: "lab-storage_minio1", host: "lab-node1") == newPassword
+            #expect(minioHasIt, "minio1 does not run with the new password")
+            let proxyHasIt = try Self.read("/milvus/configs/user.yaml", service: "lab-milvus_proxy", host: "lab-manager").contains("\"\(newPassword)\"")
+            #expect(proxyHasIt, "the Milvus proxy does not run with the new password")
+            let rotatedHealth = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
+            #expect(rotatedHealth.status == 0, "\(rotatedHealth.output)")
+            try await Self.expectExposure(engine, published: [19530])
+            let settled = try Deploying.deploy(upgradeImages, secrets: secrets)
+            #expect(settled.output.contains("nothing changed (0 Engine writes)"), "\(settled.output.suffix(1500))")
+
             // A milvus.yaml setting changed in the generated files: only the Milvus services roll, in order.
             let folder = NSTemporaryDirectory() + "swarmstage-yaml-\(UUID().uuidString.prefix(8))"
             defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -137,6 +182,58 @@ struct LabDayTwoTests {
         }
     }
 
+    /// The lab inventory with `extra` added to its cluster section, as `lab.yml` in a folder of
+    /// its own (generated files name the inventory's file, so the name keeps them the same).
+    static func labInventory(adding extra: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "swarmstage-inventory-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: RepositoryPaths.path(Deploying.inventory), encoding: .utf8)
+        let changed = text.replacingOccurrences(of: "  pulsar_cluster: lab-pulsar\n", with: "  pulsar_cluster: lab-pulsar\n\(extra)")
+        #expect(changed != text)
+        try changed.write(toFile: folder + "/lab.yml", atomically: true, encoding: .utf8)
+        return folder + "/lab.yml"
+    }
+
+    static func secretsValue(_ file: String, _ key: String) throws -> String {
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        return text.split(separator: "\n").first { $0.hasPrefix("\(key)=") }.map { String($0.dropFirst(key.count + 1)) } ?? ""
+    }
+
+    /// A file as a running task of `service` on `host` sees it (docker exec through that node's daemon).
+    static func read(_ path: String, service: String, host: String) throws -> String {
+        let socket = "unix://" + (try Lab.require().nodeSocket(host))
+        let listed = try Programs.run("/usr/local/bin/docker", ["-H", socket, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(service)"])
+        let container = try #require(listed.output.split(separator: "\n").first.map(String.init), "no task of \(service) on \(host)")
+        return try Programs.run("/usr/local/bin/docker", ["-H", socket, "exec", container, "cat", path]).output
+    }
+
+    /// Exactly `published` are published by the stacks' services, and on the first manager those
+    /// ports accept connections while the ones that could be exposed but are not do not.
+    static func expectExposure(_ engine: EngineClient, published: Set<Int>) async throws {
+        let ports = try await engine.services().flatMap { $0.Spec.EndpointSpec?.Ports ?? [] }.map { Int($0.PublishedPort ?? $0.TargetPort) }
+        #expect(Set(ports) == published, "\(ports)")
+        for port in [19530, 9000, 9090, 6650, 8080] {
+            let accepted = Self.accepts("10.77.0.10", port: port)
+            #expect(accepted == published.contains(port), "port \(port) on lab-manager: \(accepted ? "accepts" : "refuses")")
+        }
+    }
+
+    /// Whether a TCP connection to `host:port` is accepted within two seconds.
+    static func accepts(_ host: String, port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     /// The Pulsar services a change of the Pulsar image rolls, in order (lab inventory).
     static let pulsarOrder = ["zk1", "zk2", "zk3", "bookie1", "bookie2", "bookie3", "broker1", "broker2", "pulsar-proxy"].map { "lab-pulsar_\($0)" }
 
@@ -153,7 +250,9 @@ struct LabDayTwoTests {
     static func startProbe() throws -> BackgroundProgram {
         let lab = try Lab.require()
         return try BackgroundProgram(Programs.swarmstage, ["probe", "-i", Deploying.inventory, "-H", "unix://\(lab.managerSocket)",
-                                                           "--duration", "1800", "--rate", "10", "--verbose"])
+                                                           "--duration", "1800", "--rate", "10", "--verbose"],
+                                     // Authorization is on: the health calls carry Milvus's first user (never an argument).
+                                     environment: ["MILVUS_USER": "root", "MILVUS_PASSWORD": "Milvus"])
     }
 
     /// Each service's new task started after the one before it was running: from the Engine's timestamps.

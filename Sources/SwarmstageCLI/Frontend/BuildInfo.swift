@@ -4,7 +4,7 @@ import Foundation
 /// binary by `scripts/package` (`share/swarmstage/build-info` beside `bin/`), so a build from
 /// the tree says it is a development build instead of guessing.
 enum BuildInfo {
-    static let version = "0.5.0"
+    static let version = "0.6.0"
 
     /// `commit=...` and `built=...` lines of the package's build-info file, if this binary has one.
     static func packaged(executable: String = CommandLine.arguments.first ?? "") -> [String: String]? {
