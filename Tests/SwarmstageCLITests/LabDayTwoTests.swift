@@ -106,6 +106,20 @@ struct LabDayTwoTests {
             let healthy = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(healthy.status == 0, "\(healthy.output)")
 
+            // A milvus.yaml setting changed in the generated files. Swarm configs cannot change: the
+            // edited file under its old config name is refused before any write.
+            let folder = NSTemporaryDirectory() + "swarmstage-yaml-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let generated = try Deploying.swarmstage(["generate", "-o", folder, "--images", try Lab.require().directory + "/images.yml"] + upgradeImages)
+            #expect(generated.status == 0, "\(generated.errors)")
+            let yamlPath = folder + "/configs/milvus.yaml"
+            let yaml = try String(contentsOfFile: yamlPath, encoding: .utf8)
+            try (yaml + "\n# Changed by an operator: a longer gRPC deadline.\ngrpc:\n  client:\n    dialTimeout: 10000\n").write(toFile: yamlPath, atomically: true, encoding: .utf8)
+            let versionsBefore = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
+            let refused = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            #expect(refused.status != 0 && refused.errors.contains("exists in the swarm with other contents"), "\(refused.errors)")
+            #expect(try await engine.services().allSatisfy { versionsBefore[$0.Spec.Name] == $0.Version.Index }, "nothing was written")
+
             // Exposure: with the lab inventory (no expose:) only Milvus's client port is published, and
             // only it answers on a manager; `expose: [minio-console]` publishes MinIO's console too.
             try await Self.expectExposure(engine, published: [19530])
@@ -120,22 +134,39 @@ struct LabDayTwoTests {
             #expect(exposedHealth.output.contains("published: 9090 (lab-storage_minio-lb) on lab-manager, lab-manager2, lab-manager3"),
                     "\(exposedHealth.output)")
 
-            // A rotated MinIO password: new secrets, MinIO's servers moved together, Milvus's credentials
-            // after them, the old secrets removed, the value read back inside the tasks, shown nowhere.
+            // One deploy, two changes: the edited milvus.yaml under a new config name, as the refusal
+            // said, and a rotated MinIO password. The password's secret gets a new generation, MinIO's
+            // servers move to it together, then Milvus rolls once, in order, onto both the new file and
+            // its new credentials; the old secrets go; the value is read back inside the tasks and shown
+            // nowhere (output, labels).
+            let stackPath = folder + "/3-milvus.yml"
+            let stack = try String(contentsOfFile: stackPath, encoding: .utf8)
+            let renamed = stack.replacing(/name: lab_milvus-yaml-[0-9a-f]+/, with: "name: lab_milvus-yaml-dial-timeout")
+            #expect(renamed != stack)
+            try renamed.write(toFile: stackPath, atomically: true, encoding: .utf8)
             let oldPassword = try Self.secretsValue(secrets, "MINIO_ROOT_PASSWORD")
             let newPassword = "rotated-\(UUID().uuidString)"
             try "MINIO_ROOT_USER=lab-admin\nMINIO_ROOT_PASSWORD=\(newPassword)\n".write(toFile: secrets, atomically: true, encoding: .utf8)
             chmod(secrets, 0o600)
-            let rotationPlan = try Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--secrets-file", secrets,
-                                                         "--plan"] + upgradeImages)
+            let rotationPlan = try Deploying.swarmstage(["deploy", "--stacks", folder, "--secrets-file", secrets, "--plan"])
             #expect(rotationPlan.output.contains("rotate secret lab_minio_root_password: create lab_minio_root_password.v2"),
                     "\(rotationPlan.output)")
             #expect(rotationPlan.output.contains("every MinIO server restarts at once"), "\(rotationPlan.output)")
-            let rotated = try Deploying.deploy(upgradeImages, secrets: secrets)
-            #expect(rotated.status == 0, "\(rotated.output.suffix(3000))\n\(rotated.errors)")
-            for text in [rotationPlan.output, rotationPlan.errors, rotated.output, rotated.errors] {
+            let before = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
+            let changedAt = try await Self.engineNow(engine)
+            let changed = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            #expect(changed.status == 0, "\(changed.output.suffix(3000))\n\(changed.errors)")
+            for text in [rotationPlan.output, rotationPlan.errors, changed.output, changed.errors] {
                 #expect(!text.contains(newPassword) && !text.contains(oldPassword), "a password appeared in the output")
             }
+            let minioServers = (1...4).map { "lab-storage_minio\($0)" }
+            let updates = Self.updated(in: changed.output)
+            #expect(updates.filter { $0.hasPrefix("lab-milvus_") } == Array(Self.milvusOrder.dropLast()), "\(changed.output.suffix(3000))")
+            #expect(Set(updates.filter { $0.hasPrefix("lab-storage_") }) == Set(minioServers + ["lab-storage_minio-lb"]), "\(updates)")
+            let changedServices = try await engine.services().filter { before[$0.Spec.Name] != $0.Version.Index }.map(\.Spec.Name)
+            #expect(Set(changedServices) == Set(Self.milvusOrder.dropLast() + minioServers + ["lab-storage_minio-lb"]),
+                    "Milvus, MinIO's servers (the password) and minio-lb (its port) change, nothing else: \(changedServices)")
+            try await Self.expectStartedInOrder(engine, stack: "lab-milvus", names: Array(Self.milvusOrder.dropLast()), after: changedAt)
             let secretNames = Set(try await engine.secrets().map(\.Spec.Name))
             #expect(secretNames == ["lab_minio_root_user", "lab_minio_root_password.v2", "lab_milvus_minio_credentials.v2"], "\(secretNames)")
             let labels = try await engine.secrets().flatMap { ($0.Spec.Labels ?? [:]).values }
@@ -148,36 +179,8 @@ struct LabDayTwoTests {
             let rotatedHealth = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(rotatedHealth.status == 0, "\(rotatedHealth.output)")
             try await Self.expectExposure(engine, published: [19530])
-            let settled = try Deploying.deploy(upgradeImages, secrets: secrets)
+            let settled = try Deploying.deploy(["--stacks", folder], secrets: secrets)
             #expect(settled.output.contains("nothing changed (0 Engine writes)"), "\(settled.output.suffix(1500))")
-
-            // A milvus.yaml setting changed in the generated files: only the Milvus services roll, in order.
-            let folder = NSTemporaryDirectory() + "swarmstage-yaml-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let generated = try Deploying.swarmstage(["generate", "-o", folder, "--images", try Lab.require().directory + "/images.yml"] + upgradeImages)
-            #expect(generated.status == 0, "\(generated.errors)")
-            let yamlPath = folder + "/configs/milvus.yaml"
-            let yaml = try String(contentsOfFile: yamlPath, encoding: .utf8)
-            try (yaml + "\n# Changed by an operator: a longer gRPC deadline.\ngrpc:\n  client:\n    dialTimeout: 10000\n").write(toFile: yamlPath, atomically: true, encoding: .utf8)
-            // Swarm configs cannot change: the edited file under its old config name is refused before any
-            // write, and, as the refusal says, the changed file gets a new config name.
-            let versionsBefore = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
-            let refused = try Deploying.deploy(["--stacks", folder], secrets: secrets)
-            #expect(refused.status != 0 && refused.errors.contains("exists in the swarm with other contents"), "\(refused.errors)")
-            #expect(try await engine.services().allSatisfy { versionsBefore[$0.Spec.Name] == $0.Version.Index }, "nothing was written")
-            let stackPath = folder + "/3-milvus.yml"
-            let stack = try String(contentsOfFile: stackPath, encoding: .utf8)
-            let renamed = stack.replacing(/name: lab_milvus-yaml-[0-9a-f]+/, with: "name: lab_milvus-yaml-dial-timeout")
-            #expect(renamed != stack)
-            try renamed.write(toFile: stackPath, atomically: true, encoding: .utf8)
-            let before = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
-            let changedAt = try await Self.engineNow(engine)
-            let changed = try Deploying.deploy(["--stacks", folder], secrets: secrets)
-            #expect(changed.status == 0, "\(changed.output.suffix(3000))\n\(changed.errors)")
-            #expect(Self.updated(in: changed.output) == Array(Self.milvusOrder.dropLast()), "\(changed.output.suffix(3000))")
-            let changedServices = try await engine.services().filter { before[$0.Spec.Name] != $0.Version.Index }.map(\.Spec.Name)
-            #expect(Set(changedServices) == Set(Self.milvusOrder.dropLast()), "only Milvus services change: \(changedServices)")
-            try await Self.expectStartedInOrder(engine, stack: "lab-milvus", names: Array(Self.milvusOrder.dropLast()), after: changedAt)
             try Deploying.teardownAll()
         }
     }

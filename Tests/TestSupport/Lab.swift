@@ -29,6 +29,15 @@ public struct Lab: Sendable {
 
     public func nodeSocket(_ host: String) -> String { "\(directory)/nodes/\(host)/docker.sock" }
 
+    /// The Engine generation the lab's daemons run (`scripts/lab up --engine`): 26 (Debian 13's
+    /// 26.1, API 1.45) or 20 (Debian 12's 20.10, API 1.41).
+    public var engine: Int {
+        (try? String(contentsOfFile: directory + "/engine", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 20
+    }
+
+    /// The newest API version the lab's Engine speaks.
+    public var engineAPI: (major: Int, minor: Int) { engine >= 26 ? (1, 45) : (1, 41) }
+
     public var probeImage: String {
         get throws {
             try String(contentsOfFile: directory + "/probe-image", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
