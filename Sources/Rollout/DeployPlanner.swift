@@ -121,6 +121,7 @@ public enum DeployPlanner {
             }
         }
         problems += rollingChangeProblems(actions, spec: spec)
+        problems += MembershipGuard.problems(prepared, running: existing)
         let desiredNames = Set(spec.services.map(\.Name))
         for stale in existing where !desiredNames.contains(stale.Spec.Name) {
             actions.append(.removeService(id: stale.ID, name: stale.Spec.Name))

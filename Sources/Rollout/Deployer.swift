@@ -48,6 +48,8 @@ public struct Deployer: Sendable {
     public func deploy(_ stages: [PreparedStage], secrets: [SecretSpec], values: SecretValues,
                        stagesToApply: Set<Stage>) async throws -> DeployReport {
         var report = DeployReport()
+        let chosen = stages.filter { stagesToApply.contains($0.stage) }
+        var membershipChecked = false
         let waker = Waker()
         await waker.start(swarm)
         defer { waker.stop() }
@@ -62,11 +64,19 @@ public struct Deployer: Sendable {
                 do {
                     // Failures before this point (a crash loop while an upstream was down) do not count.
                     if run.failuresSince == nil { run.failuresSince = try await swarm.info().SystemTime ?? EngineTime(nanoseconds: 0) }
+                    // Membership changes the tiers' own procedures must make: refused before anything is written.
+                    if !membershipChecked {
+                        let current = try await SwarmSnapshot.read(swarm, stacks: chosen.map(\.spec.name))
+                        if let (stage, reason) = MembershipGuard.problems(chosen, snapshot: current).first {
+                            throw StageFailure(stage: stage, reason: reason, services: [])
+                        }
+                        membershipChecked = true
+                    }
                     // After a lost Engine: plan again from what the Engine holds now, and apply that.
                     let snapshot = try await SwarmSnapshot.read(swarm, stacks: [prepared.spec.name])
                     // Which generation serves each of the stage's secrets (a rotation made before a lost
                     // Engine is found again, by its fingerprint).
-                    let choices = try SecretRotation.choose(secrets.filter { prepared.spec.secrets.contains($0.name) }, values: values,
+                    let choices = try await SecretRotation.choose(secrets.filter { prepared.spec.secrets.contains($0.name) }, values: values,
                                                             existing: snapshot.secrets)
                     let plan = DeployPlanner.plan(prepared, snapshot: snapshot, secrets: choices)
                     if let problem = plan.problems.first { throw StageFailure(stage: prepared.stage, reason: problem, services: []) }
@@ -405,6 +415,14 @@ public struct StageFailure: Error, Sendable {
         case updateCannotProgress(service: String, reason: String)
         /// A rolling change that would take a family below what it needs to keep serving.
         case rollingChangeUnsafe(service: String, reason: String)
+        /// A running stateful tier's members would change by plain service creates and removes (`MembershipGuard`).
+        case membershipChangeRefused(tier: String, running: Int, wanted: Int, added: [String], removed: [String], procedure: String)
+
+        /// Input the operator must change (exit 3), as opposed to a cluster that did not get healthy.
+        public var isRefusal: Bool {
+            if case .membershipChangeRefused = self { return true }
+            return false
+        }
     }
 
     public struct ServiceProblem: Sendable {

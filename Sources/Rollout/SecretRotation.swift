@@ -1,4 +1,5 @@
 import Blueprint
+import Dispatch
 import Foundation
 import SecretDigest
 import SwarmModel
@@ -69,7 +70,17 @@ public enum SecretRotation {
     /// For every secret: the one to use, made anew when the value differs from what the newest
     /// existing one was made from. Without values (a `--plan` with no credentials at hand) the
     /// newest existing secret is kept.
-    public static func choose(_ secrets: [SecretSpec], values: SecretValues, existing: [SwarmFileObject]) throws -> [String: SecretChoice] {
+    /// scrypt is CPU work by design (a fifth of a second per fingerprint): it runs on a thread of its
+    /// own, off Swift's cooperative pool, so waits elsewhere (an outage's retries) are not held up.
+    public static func choose(_ secrets: [SecretSpec], values: SecretValues, existing: [SwarmFileObject]) async throws -> [String: SecretChoice] {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try chooseNow(secrets, values: values, existing: existing) })
+            }
+        }
+    }
+
+    static func chooseNow(_ secrets: [SecretSpec], values: SecretValues, existing: [SwarmFileObject]) throws -> [String: SecretChoice] {
         var choices: [String: SecretChoice] = [:]
         for secret in secrets {
             let members = members(of: secret.name, in: existing)

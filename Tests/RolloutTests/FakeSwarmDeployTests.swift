@@ -57,7 +57,7 @@ struct FakeSwarmDeployTests {
     static func plan(_ cluster: Cluster, on swarm: FakeSwarm, only: Set<Stage> = Set(Stage.allCases)) async throws -> [StagePlan] {
         let chosen = cluster.stages.filter { only.contains($0.stage) }
         let snapshot = try await SwarmSnapshot.read(swarm, stacks: chosen.map(\.spec.name))
-        let choices = try SecretRotation.choose(cluster.blueprint.secrets, values: cluster.values, existing: snapshot.secrets)
+        let choices = try await SecretRotation.choose(cluster.blueprint.secrets, values: cluster.values, existing: snapshot.secrets)
         return DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
     }
 
@@ -185,6 +185,16 @@ struct FakeSwarmDeployTests {
         await swarm.label(target.inventory)
 
         let planned = try await Self.plan(target, on: swarm)
+        // A running stateful tier whose members would change is refused whole, before any write.
+        let refusals = MembershipGuard.problems(target.stages, snapshot: try await SwarmSnapshot.read(swarm, stacks: target.stacks))
+        if let (_, reason) = refusals.first {
+            let before = await swarm.writes
+            let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(target, on: swarm) }
+            #expect(failure.reason == reason, "seed \(seed)")
+            #expect(await swarm.writes == before, "seed \(seed): a refused membership change wrote")
+            #expect(planned.flatMap(\.problems).contains(reason), "seed \(seed): the plan shows the refusal")
+            return
+        }
         let report = try await Self.deploy(target, on: swarm)
         // Fingerprints are salted afresh each time a plan is made; everything else is the same.
         #expect(report.executed.map(Self.unsalted) == planned.flatMap(\.actions).map(Self.unsalted),

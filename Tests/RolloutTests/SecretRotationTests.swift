@@ -111,7 +111,7 @@ struct SecretRotationTests {
         #expect(try await FakeSwarmDeployTests.plan(blind, on: swarm).allSatisfy(\.isNoOp))
     }
 
-    @Test func choosingPicksTheGenerationThatHoldsTheValue() throws {
+    @Test func choosingPicksTheGenerationThatHoldsTheValue() async throws {
         let spec = SecretSpec(key: "minio_root_password", name: "lab_minio_root_password", content: .minioRootPassword)
         let values = try Self.values(password: "old-password-1")
         func secret(_ name: String, generation: Int, password: String) throws -> SwarmFileObject {
@@ -123,11 +123,11 @@ struct SecretRotationTests {
         let existing = [try secret("lab_minio_root_password", generation: 1, password: "old-password-1"),
                         try secret("lab_minio_root_password.v2", generation: 2, password: "newer-password-2")]
         // Going back to an earlier value uses the generation that holds it.
-        let back = try #require(try SecretRotation.choose([spec], values: values, existing: existing)[spec.name])
+        let back = try #require(try await SecretRotation.choose([spec], values: values, existing: existing)[spec.name])
         #expect(back.name == "lab_minio_root_password" && !back.isRotation)
         // A third value makes the third generation, replacing both.
         let thirdValues = try Self.values(password: "third-password-3")
-        let third = try #require(try SecretRotation.choose([spec], values: thirdValues, existing: existing)[spec.name])
+        let third = try #require(try await SecretRotation.choose([spec], values: thirdValues, existing: existing)[spec.name])
         #expect(third.name == "lab_minio_root_password.v3")
         #expect(third.replacing == ["lab_minio_root_password", "lab_minio_root_password.v2"])
         #expect(third.reason?.contains("differs from the one lab_minio_root_password.v2 was made from") == true)

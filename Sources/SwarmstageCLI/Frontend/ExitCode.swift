@@ -43,7 +43,7 @@ struct Failure: Error {
         case let unreadable as InputFileError:
             return Failure(message: unreadable.description, code: .usage)
         case let failure as StageFailure:
-            return Failure(message: describe(failure), code: .failed)
+            return Failure(message: describe(failure), code: failure.reason.isRefusal ? .usage : .failed)
         case let secrets as SecretValues.Problem:
             return Failure(message: "error: \(describe(secrets))", code: .usage)
         case let conversion as StackConverter.Failure:
@@ -101,6 +101,10 @@ struct Failure: Error {
             return "update of \(service) cannot progress: \(reason)"
         case .rollingChangeUnsafe(let service, let reason):
             return "refusing to change \(service): \(reason)"
+        case .membershipChangeRefused(let tier, let running, let wanted, let added, let removed, let procedure):
+            let change = (added.isEmpty ? [] : ["add \(added.joined(separator: ", "))"]) + (removed.isEmpty ? [] : ["remove \(removed.joined(separator: ", "))"])
+            return "refusing to change the \(tier) members from \(running) to \(wanted) (\(change.joined(separator: "; "))): \(procedure); "
+                + "nothing was written"
         case .configContentsDiffer(let name):
             return "the config \(name) exists in the swarm with other contents, and Swarm configs cannot change: give the changed file "
                 + "a new config name (swarmstage generate puts a hash of the contents in the name)"

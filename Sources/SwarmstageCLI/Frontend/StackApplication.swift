@@ -28,7 +28,7 @@ struct StackApplication {
     func plan(_ engine: EngineClient) async throws -> [StagePlan] {
         let chosen = prepared.filter { selected.contains($0.stage) }
         let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
-        let choices = try SecretRotation.choose(secrets, values: values, existing: snapshot.secrets)
+        let choices = try await SecretRotation.choose(secrets, values: values, existing: snapshot.secrets)
         return DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
     }
 
@@ -40,11 +40,11 @@ struct StackApplication {
             report = try await deployer.deploy(prepared, secrets: secrets, values: values, stagesToApply: selected)
         } catch let failure as StageFailure {
             var message = Failure.describe(failure)
-            if let last = try? await store.list().first {
+            if !failure.reason.isRefusal, let last = try? await store.list().first {
                 message += "\nthe cluster was last deployed whole as revision \(last.number) (\(last.time)); "
                     + "to go back to it: swarmstage rollback \(last.number) -i \(inventory.file)"
             }
-            throw Failure(message: message, code: .failed)
+            throw Failure(message: message, code: failure.reason.isRefusal ? .usage : .failed)
         }
         let changed = report.writes, writes = engine.writes.value
         guard changed > 0 || writes > 0 else {
