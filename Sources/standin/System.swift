@@ -75,8 +75,12 @@ enum Clock {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
+    /// Sleeps the whole time: a signal that interrupts the sleep (EINTR) does not shorten it.
     static func sleep(_ seconds: Double) {
-        usleep(UInt32(max(seconds, 0) * 1_000_000))
+        let whole = max(seconds, 0)
+        var request = timespec(tv_sec: Int(whole), tv_nsec: Int((whole - Double(Int(whole))) * 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1, errno == EINTR { request = remaining }
     }
 }
 
