@@ -14,6 +14,8 @@ import TestSupport
         try #require(FileManager.default.isExecutableFile(atPath: Self.standin), "build the standin product first")
         // Without its config the proxy is not ready: it answers, unhealthy, and says why.
         let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "10"])
+        // Its own ports: a proxy that could not bind (another still holding 19530) exits at once.
+        #expect(try await proxy.waitForOutput(containing: "starting", timeout: .seconds(5)), "\(proxy.errors)")
         let target = ProbeTarget(kind: .milvus, host: "127.0.0.1", port: 19530)
         var outcome = ProbeOutcome.failed("not asked")
         for _ in 0..<50 {
@@ -45,5 +47,8 @@ import TestSupport
         // 20/s for 2 s: 40 requests, each answered (unhealthy: the proxy has no config here).
         #expect((38...41).contains(report.sent), "\(report.text)")
         #expect(report.unhealthy == report.sent && report.failed == 0, "\(report.text)")
+        // Gone before the next test binds the same ports (terminate alone does not wait).
+        proxy.terminate()
+        _ = try await proxy.finish(timeout: .seconds(10))
     }
 }
