@@ -39,6 +39,19 @@ struct LabOutageTests {
         Issue.record("the lab's nodes did not all become ready again: \(last)")
     }
 
+    /// Until each service has a container started on its worker (task `starting` or `running`).
+    static func waitUntilStarted(_ services: [String], timeout: Duration = .seconds(60)) async throws {
+        let engine = try await Deploy.engine()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let byID = Dictionary(try await engine.services().map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
+            let started = Set(try await engine.tasks().filter { ["starting", "running"].contains($0.Status.State) }.compactMap { byID[$0.ServiceID] })
+            if services.allSatisfy(started.contains) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("\(services) did not start within \(timeout)")
+    }
+
     @Test func aManagerDaemonRestartedMidStageIsWaitedForAndTheDeployFinishes() async throws {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
@@ -46,12 +59,12 @@ struct LabOutageTests {
             try Self.labelledAndEmpty()
 
             let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
-            // Services created, the gate waiting: now, at once (on Engine 26.1 the stage is healthy
-            // within about 20 s), the daemon the deploy talks to goes away, for long enough that the
-            // workers start their MinIO tasks and pass their first healthchecks while the deploy
-            // cannot hear of it.
+            // Services created, the gate waiting: now the daemon the deploy talks to goes away,
+            // for long enough that the workers' MinIO tasks pass their first healthcheck (10 s)
+            // while no manager hears of it.
             let waiting = try await deploy.waitForOutput(containing: "services healthy", timeout: .seconds(60))
             #expect(waiting, "\(deploy.output)\n\(deploy.errors)")
+            try await Self.waitUntilStarted(["lab-storage_minio1", "lab-storage_minio2", "lab-storage_minio3", "lab-storage_minio4"])
             try Self.labScript(["stop-node", "lab-manager"])
             try await Task.sleep(for: .seconds(20))
             try Self.labScript(["start-node", "lab-manager"])
