@@ -46,7 +46,12 @@ public struct AvailabilityProbe: Sendable {
                             let target = addresses[turn % addresses.count]
                             turn += 1
                             requests.addTask {
-                                let outcome = await Self.request(target, timeout: timeout, authorization: milvusAuthorization)
+                                // Stopping the probe does not cancel a request already sent: its
+                                // answer (or deadline) is awaited in a task that cancellation does
+                                // not reach, else the stop itself would count as a failed request.
+                                let outcome = await Task {
+                                    await Self.request(target, timeout: timeout, authorization: milvusAuthorization)
+                                }.value
                                 await tally.record(outcome, target: target, at: (ContinuousClock.now - start).seconds)
                             }
                             next += interval

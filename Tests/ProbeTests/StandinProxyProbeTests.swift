@@ -13,9 +13,11 @@ import TestSupport
     @Test func theStandinProxyAnswersCheckHealthAndStopsGracefully() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.standin), "build the standin product first")
         // Without its config the proxy is not ready: it answers, unhealthy, and says why.
-        let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "10"])
+        let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "30"])
         // Its own ports: a proxy that could not bind (another still holding 19530) exits at once.
-        #expect(try await proxy.waitForOutput(containing: "starting", timeout: .seconds(5)), "\(proxy.errors)")
+        // The timeouts are generous: on two cores the rest of the suite can keep this task from
+        // running for seconds.
+        #expect(try await proxy.waitForOutput(containing: "starting", timeout: .seconds(20)), "\(proxy.errors)")
         let target = ProbeTarget(kind: .milvus, host: "127.0.0.1", port: 19530)
         var outcome = ProbeOutcome.failed("not asked")
         for _ in 0..<50 {
@@ -27,11 +29,11 @@ import TestSupport
 
         // SIGTERM: no new connections at once, the process lingers for its stop delay, then exits 0.
         proxy.terminate()
-        #expect(try await proxy.waitForOutput(containing: "stopping: no new connections", timeout: .seconds(5)))
+        #expect(try await proxy.waitForOutput(containing: "stopping: no new connections", timeout: .seconds(20)), "\(proxy.errors)")
         try await Task.sleep(for: .milliseconds(300))
         #expect(await AvailabilityProbe.request(target, timeout: .seconds(1)) == .failed("connection refused"))
-        #expect(proxy.isRunning, "the stop delay keeps the process for 10 s")
-        let ended = try await proxy.finish(timeout: .seconds(30))
+        #expect(proxy.isRunning, "the stop delay keeps the process for 30 s")
+        let ended = try await proxy.finish(timeout: .seconds(60))
         #expect(ended.status == 0)
         #expect(ended.output.contains("stopped"))
     }
@@ -40,7 +42,7 @@ import TestSupport
         try #require(FileManager.default.isExecutableFile(atPath: Self.standin), "build the standin product first")
         let proxy = try BackgroundProgram(Self.standin, ["milvus", "run", "proxy"], environment: ["STANDIN_DELAY": "0", "STANDIN_STOP_DELAY": "0"])
         defer { proxy.terminate() }
-        #expect(try await proxy.waitForOutput(containing: "starting", timeout: .seconds(5)))
+        #expect(try await proxy.waitForOutput(containing: "starting", timeout: .seconds(20)), "\(proxy.errors)")
         try await Task.sleep(for: .milliseconds(300))
         let probe = AvailabilityProbe(targets: [ProbeTarget(kind: .milvus, host: "127.0.0.1", port: 19530)], rate: 20)
         let report = await probe.run(for: .seconds(2))

@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A scripted HTTP server on a Unix socket, for transport edge cases only (split
-/// chunks, pauses, streams that never end). Features are proven against real daemons.
+/// A scripted HTTP server on a Unix socket (or a loopback TCP port), for transport edge cases
+/// only (split chunks, pauses, streams that never end). Features are proven against real daemons.
 public final class FakeUnixServer: @unchecked Sendable {
     /// One piece of a response: bytes to write, then a pause.
     public struct Piece: Sendable {
@@ -22,7 +22,10 @@ public final class FakeUnixServer: @unchecked Sendable {
         }
     }
 
+    /// The Unix socket's path; empty when the server listens on loopback TCP.
     public let socketPath: String
+    /// The loopback TCP port; 0 when the server listens on a Unix socket.
+    public let port: Int
     private let listener: Int32
     private let respond: @Sendable (String) -> [Piece]
     private let lock = NSLock()
@@ -31,11 +34,20 @@ public final class FakeUnixServer: @unchecked Sendable {
     private var heads: [String] = []
 
     /// `respond` gets the request head (request line and headers) and returns the pieces to send.
-    public init(respond: @escaping @Sendable (String) -> [Piece]) throws {
-        socketPath = NSTemporaryDirectory() + "swarmstage-fake-\(UUID().uuidString.prefix(8)).sock"
+    /// With `onLoopbackTCP`, it listens on 127.0.0.1 at a port the kernel picks (see `port`).
+    public init(onLoopbackTCP: Bool = false, respond: @escaping @Sendable (String) -> [Piece]) throws {
         self.respond = respond
-        guard let listener = Self.boundSocket(at: socketPath), listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        self.listener = listener
+        if onLoopbackTCP {
+            socketPath = ""
+            guard let (listener, port) = Self.boundLoopbackSocket(), listen(listener, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+            self.listener = listener
+            self.port = port
+        } else {
+            socketPath = NSTemporaryDirectory() + "swarmstage-fake-\(UUID().uuidString.prefix(8)).sock"
+            guard let listener = Self.boundSocket(at: socketPath), listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+            self.listener = listener
+            port = 0
+        }
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
@@ -60,13 +72,32 @@ public final class FakeUnixServer: @unchecked Sendable {
         return fd
     }
 
+    /// A TCP socket bound to 127.0.0.1 on a free port (not listening), and that port; or nil.
+    static func boundLoopbackSocket() -> (Int32, Int)? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            close(fd)
+            return nil
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     public var requests: [String] { lock.withLock { heads } }
 
     public func stop() {
         lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        unlink(socketPath)
+        if !socketPath.isEmpty { unlink(socketPath) }
     }
 
     private func acceptLoop() {
