@@ -1,47 +1,5 @@
 import Glibc
 
-/// `etcd --name=etcd1 --initial-cluster=etcd1=http://etcd1:2380,...`: serves 2379 and
-/// 2380; `/health` is true once a majority of the members answer on 2380.
-func runEtcd(_ arguments: [String]) -> Never {
-    func flag(_ name: String) -> String? {
-        arguments.first { $0.hasPrefix("--\(name)=") }.map { String($0.dropFirst(name.count + 3)) }
-    }
-    let name = flag("name") ?? "etcd"
-    let members = (flag("initial-cluster") ?? "").split(separator: ",").map { member -> (String, Int) in
-        let url = member.split(separator: "=", maxSplits: 1).last.map(String.init) ?? ""
-        return endpoints(url, defaultPort: 2380).first ?? ("", 2380)
-    }
-    let readiness = Readiness(role: name, delay: 2) {
-        quorum(members, needed: members.count / 2 + 1)
-    }
-    Network.serve(port: 2380) { fd in close(fd) }
-    HTTP.serve(port: 2379) { path in
-        guard path.hasPrefix("/health") else { return (404, "") }
-        return readiness.isReady ? (200, "{\"health\":\"true\"}") : (503, "{\"health\":\"false\"}")
-    }
-    parkForever()
-}
-
-/// `etcdctl [--endpoints=a,b] endpoint health`: every endpoint must be healthy.
-func runEtcdctl(_ arguments: [String]) -> Never {
-    let words = arguments.filter { !$0.hasPrefix("--") }
-    guard words.starts(with: ["endpoint", "health"]) else {
-        Log.error("standin etcdctl: only `endpoint health` is implemented")
-        exit(2)
-    }
-    let list = arguments.first { $0.hasPrefix("--endpoints=") }.map { String($0.dropFirst("--endpoints=".count)) } ?? "127.0.0.1:2379"
-    var healthy = true
-    for (host, port) in endpoints(list, defaultPort: 2379) {
-        if let response = HTTP.get("http://\(host):\(port)/health"), response.status == 200 {
-            Log.line("\(host):\(port) is healthy: successfully committed proposal")
-        } else {
-            Log.error("\(host):\(port) is unhealthy: failed to commit proposal")
-            healthy = false
-        }
-    }
-    exit(healthy ? 0 : 1)
-}
-
 /// `minio server http://minio{1...4}/disk{1...2} --console-address :9090`: every
 /// server must answer before the cluster is healthy (the first format needs them all).
 func runMinio(_ arguments: [String]) -> Never {

@@ -1,7 +1,8 @@
 import Glibc
 
-// A stand-in for every image of the Milvus topology, for the lab: one static binary
-// that acts as the program its name (or first argument) says. It answers the same
+// The lab's stand-in for every image of the Milvus topology except etcd (the lab runs Debian's
+// real etcd, see scripts/etcd-fetch): one static binary that acts as the program its name (or
+// first argument) says. It answers the same
 // health endpoints and healthcheck commands as the real services, becomes healthy
 // only after a start-up delay and once its upstreams answer over the network, and
 // fails on demand (STANDIN_FAIL) so tests can break a stage.
@@ -23,8 +24,6 @@ if name == "standin", let first = rest.first {
 
 runningAs = name
 switch name {
-case "etcd": runEtcd(rest)
-case "etcdctl": runEtcdctl(rest)
 case "minio": runMinio(rest.first == "server" ? Array(rest.dropFirst()) : rest)
 case "nginx": runNginx(rest)
 case "pulsar": runPulsar(rest)

@@ -15,7 +15,9 @@ struct LabHealthAndFaultTests {
             let service = try await engine.service(name)
             var spec = service.Spec
             var container = spec.TaskTemplate.ContainerSpec ?? ContainerSpec()
-            container.Env = (container.Env ?? []) + ["STANDIN_FAIL=1"]
+            // An entrypoint that fails at once, whatever the image (a stand-in or the real etcd);
+            // the stack's arguments follow it and are ignored.
+            container.Command = ["/bin/sh", "-c", "echo 'failing on demand' >&2; exit 1"]
             spec.TaskTemplate.ContainerSpec = container
             do {
                 try await engine.updateService(service.ID, version: service.Version, spec: spec)
@@ -57,6 +59,13 @@ struct LabHealthAndFaultTests {
             #expect((document["servicesTotal"] as? Int ?? 0) >= 31)
 
             let engine = try await Deploy.engine()
+            // etcd is Debian's real etcd: a key written now must outlive two members' failure.
+            let members = try await LabEtcd.members(engine)
+            #expect(members.keys.sorted() == ["etcd1", "etcd2", "etcd3"], "\(members)")
+            let written = "written-\(UUID().uuidString.prefix(8))"
+            let put = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/health", written])
+            #expect(put.succeeded && put.output.contains("OK"), "\(put.output)")
+
             // One query node crash-looping: degraded, and named.
             try await Self.breakService(engine, "lab-milvus_querynode1")
             let degraded = try await Self.waitForHealthStatus(1)
@@ -79,6 +88,10 @@ struct LabHealthAndFaultTests {
             #expect(updates.allSatisfy { line in broken.contains { line.contains("\($0): update (") } }, "\(updates)")
             let after = try await Self.waitForHealthStatus(0)
             #expect(after.status == 0, "\(after.output)")
+            // The members came back with their data: the same members (etcd's own IDs), the key read back.
+            #expect(try await LabEtcd.members(engine) == members)
+            let read = try await LabEtcd.etcdctl(engine, ["get", "--print-value-only", "swarmstage-test/health"])
+            #expect(read.succeeded && read.output.split(separator: "\n").contains { $0 == written }, "\(read.output)")
         }
     }
 

@@ -38,6 +38,15 @@ public struct Lab: Sendable {
     /// The newest API version the lab's Engine speaks.
     public var engineAPI: (major: Int, minor: Int) { engine >= 26 ? (1, 45) : (1, 41) }
 
+    /// The lab's image for an image key of images.yml (`etcd`, `milvus`, ...), pinned by digest.
+    public func image(_ key: String) throws -> String {
+        let text = try String(contentsOfFile: directory + "/images.yml", encoding: .utf8)
+        for line in text.split(separator: "\n") where line.hasPrefix("\(key): ") {
+            return line.dropFirst(key.count + 2).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        }
+        throw LabMissing()
+    }
+
     public var probeImage: String {
         get throws {
             try String(contentsOfFile: directory + "/probe-image", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
