@@ -77,7 +77,27 @@ public struct ClusterHealth: Sendable {
         }
     }
 
+    /// A stateful tier whose members in the swarm are not the inventory's: what deploy refuses
+    /// to change by plain service creates and removes (see MembershipGuard).
+    public struct MembershipDrift: Sendable, Codable, Equatable {
+        public var tier: String
+        /// Member services the swarm runs, and the ones the inventory makes.
+        public var running: [String]
+        public var inventory: [String]
+
+        public init(tier: String, running: [String], inventory: [String]) {
+            self.tier = tier
+            self.running = running
+            self.inventory = inventory
+        }
+
+        public var added: [String] { inventory.filter { !running.contains($0) } }
+        public var removed: [String] { running.filter { !inventory.contains($0) } }
+    }
+
     public var status: Status
+    /// Stateful tiers whose running members differ from the inventory's.
+    public var membershipDrift: [MembershipDrift] = []
     /// Every published port of the cluster's stacks.
     public var published: [PublishedReport] = []
     /// Milvus's `common.security.authorizationEnabled`, as the running milvus.yaml says (nil: not deployed).
@@ -186,13 +206,38 @@ public struct ClusterHealth: Sendable {
             stageReports.append(StageReport(stage: stage.rawValue, stack: stack, status: stageStatus, services: reports))
         }
 
+        // Membership drift: a stateful tier that runs other members than the inventory makes.
+        let drift = membershipDrift(inventory: inventory, services: services)
+        for tier in drift {
+            let change = (tier.added.map { "+\($0)" } + tier.removed.map { "-\($0)" }).joined(separator: " ")
+            problems.append((.degraded, "\(tier.tier) membership: the swarm runs \(tier.running.count) members, the inventory makes "
+                + "\(tier.inventory.count) (\(change)); deploy does not change a running tier's members (see the README's runbook)"))
+        }
+
         let status = problems.map(\.0).max() ?? .healthy
         let ordered = problems.sorted { $0.0 > $1.0 }.map(\.1)
         var health = ClusterHealth(status: status, nodes: nodeReports, managersReachable: reachable, managers: managerNodes.count,
                                    stages: stageReports, quorums: quorums, problems: ordered)
+        health.membershipDrift = drift
         health.published = publishedPorts(inventory: inventory, nodes: nodes, services: services, tasks: tasks)
         health.milvusAuthorization = milvusConfig.map(authorizationEnabled)
         return health
+    }
+
+    /// The stateful tiers (etcd, ZooKeeper, MinIO, bookies) whose member services in the swarm
+    /// are not the ones the inventory makes. A tier that does not run at all is not drift (it is
+    /// reported as not deployed).
+    static func membershipDrift(inventory: Inventory, services: [SwarmService]) -> [MembershipDrift] {
+        let planned = MilvusBlueprint.make(inventory).services
+        var drift: [MembershipDrift] = []
+        for tier in MembershipGuard.tiers {
+            let running = services.filter { $0.Spec.Labels?[Component.label] == tier.rawValue }.map(\.Spec.Name).sorted()
+            guard !running.isEmpty else { continue }
+            let wanted = planned.filter { $0.component == tier }
+                .map { "\(inventory.cluster.stackName(for: $0.stage))_\($0.service.name)" }.sorted()
+            if running != wanted { drift.append(MembershipDrift(tier: tier.rawValue, running: running, inventory: wanted)) }
+        }
+        return drift
     }
 
     /// The published ports of the stacks' services, with the hosts that run their tasks.

@@ -19,11 +19,14 @@ import SwarmModel
 ///   re-replicated its ledgers (BookKeeper docs, "Decommission bookies"); adding one is safe.
 /// A tier that does not run yet is created freely, and so are stateless services.
 public enum MembershipGuard {
+    /// The tiers whose members hold data or a quorum, in the order the stacks start them.
+    public static let tiers: [Component] = [.etcd, .zookeeper, .minio, .bookie]
+
     /// The refusals for `prepared`, given the services its stack runs now.
     public static func problems(_ prepared: PreparedStage, running: [SwarmService]) -> [StageFailure.Reason] {
         guard !running.isEmpty else { return [] }
         var problems: [StageFailure.Reason] = []
-        for tier in [Component.etcd, .zookeeper, .minio, .bookie] {
+        for tier in tiers {
             let now = Set(running.filter { $0.Spec.Labels?[Component.label] == tier.rawValue }.map(\.Spec.Name))
             guard !now.isEmpty else { continue }
             let wanted = Set(prepared.spec.services.filter { $0.Labels?[Component.label] == tier.rawValue }.map(\.Name))
@@ -64,6 +67,90 @@ public enum MembershipGuard {
                 + "decommissionbookie` for it first (BookKeeper docs, Decommission bookies); swarmstage does not remove bookies yet"
         default:
             return ""
+        }
+    }
+}
+
+/// A member of a running stateful tier that a label change would move to another node, where it
+/// would start with an empty data directory under its old identity: the dangerous half of
+/// replacing a dead host. Swarm keeps a member on the node whose labels match its constraint
+/// (`node.labels.etcd2==true`); `label` moving that label to a spare node lets Swarm start the
+/// member there as soon as the old node is down or loses the label. What each tier needs instead:
+/// - etcd: a member whose data is gone must leave the cluster first (`etcdctl member remove`),
+///   then join again as a new member (`member add`, started with `--initial-cluster-state
+///   existing` and an empty data directory); restarting it under its old ID with no data breaks
+///   the raft log's guarantees (etcd docs, "Runtime reconfiguration": replace a failed member).
+/// - BookKeeper: a bookie with empty disks is refused by its cookie check; its ledgers are
+///   re-replicated after `decommissionbookie` or the replacement is admitted with its cookie
+///   removed (BookKeeper docs, "Bookie cookies"/"Decommission bookies").
+/// - ZooKeeper: a server with an empty data directory syncs from the leader, one at a time and
+///   only while a majority of the ensemble holds the data (ZooKeeper Administrator's Guide).
+/// - MinIO: a server with empty drives is healed from the others; the heal must finish before
+///   another server is replaced (MinIO docs, "Recover after drive failure"/"Recover after node failure").
+/// swarmstage does not carry these out yet, so `label` refuses such a move before any write.
+public enum MemberMoveGuard {
+    public struct Move: Sendable, Equatable, CustomStringConvertible {
+        public var tier: String
+        public var service: String
+        /// The node the member last ran on (where its data is), and that node's state.
+        public var from: String
+        public var fromState: String
+        public var to: String
+
+        public var description: String {
+            "\(service) (\(tier)) would move from \(from) (\(fromState)), where its data is, to \(to), and start there "
+                + "with an empty data directory under its old identity; \(MemberMoveGuard.procedure(tier))"
+        }
+    }
+
+    /// The moves `plan` would cause: each running member of a stateful tier that the new labels
+    /// make eligible on a node other than the one it last ran on, while that node is down or
+    /// stops being eligible.
+    public static func moves(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Move] {
+        let labelsAfter = Dictionary(plan.updates.map { ($0.nodeID, $0.labels) }, uniquingKeysWith: { first, _ in first })
+        func facts(_ node: SwarmNode, after: Bool) -> NodeFacts {
+            var facts = node.facts
+            if after, let labels = labelsAfter[node.ID] { facts.labels = labels }
+            return facts
+        }
+        var moves: [Move] = []
+        let tiers = Set(MembershipGuard.tiers.map(\.rawValue))
+        for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
+            guard let tier = service.Spec.Labels?[Component.label], tiers.contains(tier) else { continue }
+            let constraints = service.Spec.TaskTemplate.constraints
+            guard !constraints.isEmpty else { continue }
+            // Where its data is: the node of its newest task that was placed.
+            let placed = tasks.filter { $0.ServiceID == service.ID && $0.NodeID != nil }
+            guard let last = placed.max(by: { ($0.CreatedAt ?? EngineTime(nanoseconds: 0)) < ($1.CreatedAt ?? EngineTime(nanoseconds: 0)) }),
+                  let home = nodes.first(where: { $0.ID == last.NodeID }) else { continue }
+            let homeStays = home.state == .ready && PlacementConstraint.allSatisfied(constraints, by: facts(home, after: true))
+            guard !homeStays else { continue }
+            for node in nodes where node.ID != home.ID {
+                let before = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: false))
+                let after = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: true))
+                if after, !before {
+                    moves.append(Move(tier: tier, service: service.Spec.Name, from: home.hostname, fromState: home.state.rawValue,
+                                      to: node.hostname))
+                }
+            }
+        }
+        return moves
+    }
+
+    static func procedure(_ tier: String) -> String {
+        switch tier {
+        case Component.etcd.rawValue:
+            return "etcd needs the dead member removed (`etcdctl member remove`) and the new one added (`etcdctl member add`, "
+                + "started with --initial-cluster-state existing), which swarmstage does not carry out yet"
+        case Component.bookie.rawValue:
+            return "a bookie with empty disks fails its cookie check; decommission the old bookie first "
+                + "(`bin/bookkeeper shell decommissionbookie`), which swarmstage does not carry out yet"
+        case Component.zookeeper.rawValue:
+            return "a ZooKeeper server with an empty data directory must sync from the leader while the rest of the "
+                + "ensemble keeps its majority, one server at a time, which swarmstage does not carry out yet"
+        default:
+            return "a MinIO server with empty drives must be healed from the others before anything else changes, "
+                + "which swarmstage does not carry out yet"
         }
     }
 }

@@ -96,4 +96,79 @@ struct MembershipGuardTests {
         try await FakeSwarmDeployTests.deploy(grown, on: swarm)
         #expect(await swarm.serviceList.filter { $0.Spec.Labels?["io.swarmstage.component"] == "etcd" }.count == 5)
     }
+
+    @Test func healthNamesATierWhoseRunningMembersAreNotTheInventorys() async throws {
+        let (cluster, swarm) = try await Self.deployed()
+        let steady = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        #expect(steady.membershipDrift.isEmpty, "\(steady.membershipDrift)")
+
+        // Two more etcd hosts and a fifth MinIO host in the inventory: the swarm still runs 3 and 4.
+        let grown = try Self.lab(adding: ["lab-node4": ["etcd"], "lab-manager": ["etcd", "minio"]])
+        await swarm.label(grown.inventory)
+        let health = try await ClusterHealth.read(swarm, inventory: grown.inventory)
+        let etcd = try #require(health.membershipDrift.first { $0.tier == "etcd" })
+        #expect(etcd.running == ["lab-storage_etcd1", "lab-storage_etcd2", "lab-storage_etcd3"])
+        #expect(etcd.added == ["lab-storage_etcd4", "lab-storage_etcd5"] && etcd.removed.isEmpty)
+        let minio = try #require(health.membershipDrift.first { $0.tier == "minio" })
+        #expect(minio.added == ["lab-storage_minio5"] && minio.running.count == 4)
+        #expect(!health.membershipDrift.contains { $0.tier == "zookeeper" || $0.tier == "bookie" })
+        #expect(health.status == .degraded)
+        #expect(health.problems.contains { $0.hasPrefix("etcd membership: the swarm runs 3 members, the inventory makes 5 (+lab-storage_etcd4 +lab-storage_etcd5)") },
+                "\(health.problems)")
+    }
+
+    /// The lab inventory with lab-node2 gone and its stateful members given to other hosts
+    /// under their numbers (etcd2 and zk2 to lab-node4, minio2 and bookie1 to lab-manager3), as
+    /// an operator replaces a dead host.
+    static func replacingNode2() throws -> Inventory {
+        var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
+        let node2 = "  - name: lab-node2\n    address: 10.77.0.12\n    roles: [etcd, zk, minio, bookie, broker, index]\n    size: lab\n"
+        #expect(text.contains(node2))
+        text = text.replacingOccurrences(of: node2, with: "")
+        text = text.replacingOccurrences(of: "    roles: [minio, bookie, coord, index]\n    size: lab\n",
+                                         with: "    roles: [etcd, zk, minio, bookie, broker, coord, index]\n    size: lab\n"
+                                             + "    labels: {etcd2: \"true\", zk2: \"true\"}\n")
+        text = text.replacingOccurrences(of: "    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
+                                         with: "    address: 10.77.0.16\n    roles: [manager, minio, bookie]\n    size: lab\n"
+                                             + "    labels: {minio2: \"true\", bookie1: \"true\"}\n")
+        return try InventoryLoader.parse(text, file: "lab.yml")
+    }
+
+    @Test func labelRefusesToMoveARunningMemberOffTheNodeThatHoldsItsData() async throws {
+        let (cluster, swarm) = try await Self.deployed()
+        let services = try await swarm.services(), tasks = try await swarm.tasks()
+
+        // Labelling again as deployed moves nothing.
+        let same = NodeLabelPlan.make(inventory: cluster.inventory, nodes: try await swarm.nodes())
+        #expect(same.changes.isEmpty)
+        #expect(MemberMoveGuard.moves(same, nodes: try await swarm.nodes(), services: services, tasks: tasks).isEmpty)
+
+        // lab-node2 dies; its members' labels go to lab-node4.
+        await swarm.loseNode("lab-node2")
+        let replaced = try Self.replacingNode2()
+        // The fake numbers its nodes' addresses; a real swarm's are the inventory's.
+        let nodes = try await swarm.nodes().map { node in
+            let address = cluster.inventory.host(named: node.hostname)?.address
+            var node = node
+            node.Status?.Addr = address
+            if node.ManagerStatus != nil { node.ManagerStatus?.Addr = address.map { "\($0):2377" } }
+            return node
+        }
+        let plan = NodeLabelPlan.make(inventory: replaced, nodes: nodes)
+        #expect(plan.problems.isEmpty, "\(plan.problems)")
+        let moves = MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks)
+        #expect(moves.map(\.service) == ["lab-pulsar_bookie1", "lab-pulsar_zk2", "lab-storage_etcd2", "lab-storage_minio2"], "\(moves)")
+        let etcd = try #require(moves.first { $0.tier == "etcd" })
+        #expect(etcd.from == "lab-node2" && etcd.fromState == "down" && etcd.to == "lab-node4")
+        #expect(etcd.description.contains("etcdctl member remove") && etcd.description.contains("empty data directory"))
+
+        // Numbers left to the inventory's order would move etcd3 and zk3 as well (lab-node3 is
+        // alive, but loses etcd3 to lab-node4 and gains etcd2): each is named.
+        var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
+        text = text.replacingOccurrences(of: "    roles: [etcd, zk, minio, bookie, broker, index]\n", with: "    roles: [minio, coord]\n")
+        text = text.replacingOccurrences(of: "    roles: [minio, bookie, coord, index]\n", with: "    roles: [etcd, zk, minio, bookie, broker, index]\n")
+        let renumbered = NodeLabelPlan.make(inventory: try InventoryLoader.parse(text, file: "lab.yml"), nodes: nodes)
+        let shuffled = MemberMoveGuard.moves(renumbered, nodes: nodes, services: services, tasks: tasks).map(\.service)
+        #expect(shuffled.contains("lab-storage_etcd2") && shuffled.contains("lab-storage_etcd3"), "\(shuffled)")
+    }
 }

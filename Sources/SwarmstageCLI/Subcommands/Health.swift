@@ -108,6 +108,7 @@ enum HealthText {
             var quorums: [ClusterHealth.QuorumReport]
             var published: [ClusterHealth.PublishedReport]
             var milvusAuthorization: Bool?
+            var membershipDrift: [ClusterHealth.MembershipDrift]
             var problems: [String]
         }
         let services = health.stages.flatMap(\.services)
@@ -116,7 +117,8 @@ enum HealthText {
                                 managersReachable: health.managersReachable, managersTotal: health.managers,
                                 servicesHealthy: services.filter { $0.status == .healthy }.count, servicesTotal: services.count,
                                 nodes: health.nodes, stages: health.stages, quorums: health.quorums, published: health.published,
-                                milvusAuthorization: health.milvusAuthorization, problems: health.problems)
+                                milvusAuthorization: health.milvusAuthorization, membershipDrift: health.membershipDrift,
+                                problems: health.problems)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(document), as: UTF8.self)) ?? "{}"

@@ -12,7 +12,8 @@ struct Label: AsyncParsableCommand {
         Each host is matched to a node by node_id, else by hostname, and cross-checked by address. \
         The plan is printed, then applied (use --dry-run to only print it). Labels the inventory does \
         not manage are kept unless --prune. A second run changes nothing. If any host cannot be \
-        matched, nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
+        matched, or the new labels would move a running etcd, ZooKeeper, MinIO or bookie member to \
+        another node (where it would start with no data), nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
         not a manager.
         """
     )
@@ -36,6 +37,13 @@ struct Label: AsyncParsableCommand {
             throw Failure(message: plan.problems.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nthe inventory does not match the swarm; nothing was written", code: .usage)
         }
+        // A member of a running stateful tier must not be moved to another node by its labels.
+        let moves = try await Self.memberMoves(plan, inventory: inventory, engine: engine)
+        guard moves.isEmpty else {
+            throw Failure(message: moves.map { "error: \($0)" }.joined(separator: "\n")
+                + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
+                code: .usage)
+        }
         if plan.changes.isEmpty {
             Console.out("all \(plan.updates.count) nodes already carry their labels; nothing to do")
             return
@@ -46,6 +54,21 @@ struct Label: AsyncParsableCommand {
         }
         let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
         Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
+    }
+}
+
+extension Label {
+    /// The members of the cluster's stateful tiers that `plan` would move (MemberMoveGuard).
+    static func memberMoves(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> [MemberMoveGuard.Move] {
+        guard !plan.changes.isEmpty else { return [] }
+        var services: [SwarmService] = [], tasks: [SwarmTask] = []
+        for stage in Stage.allCases {
+            let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
+            services += try await engine.services(filters: namespace, status: false)
+            tasks += try await engine.tasks(filters: namespace)
+        }
+        guard !services.isEmpty else { return [] }
+        return MemberMoveGuard.moves(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
     }
 }
 
