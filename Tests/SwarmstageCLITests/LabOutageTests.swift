@@ -5,8 +5,12 @@ import SwarmModel
 import Testing
 import TestSupport
 
-/// Daemons that go away in the middle of a stage: the manager's dockerd restarting,
-/// a worker losing power. Each test gives the lab back with every node ready.
+/// Daemons that go away in the middle of a stage: the manager the command talks to losing
+/// power and coming back, a worker losing power. Each test gives the lab back with every node
+/// ready. The manager is taken away with `kill-node` (SIGKILL to its dockerd, containerd and
+/// containers), not a clean stop: in full CI runs on Engine 26.1 a manager's dockerd stopped
+/// with SIGTERM kept answering its API through its graceful shutdown, so the deploy never
+/// lost its Engine and the test proved nothing.
 @Suite("Outages during a deploy on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabOutageTests {
     typealias Deploy = LabDeployTests
@@ -52,20 +56,20 @@ struct LabOutageTests {
         Issue.record("\(services) did not start within \(timeout)")
     }
 
-    @Test func aManagerDaemonRestartedMidStageIsWaitedForAndTheDeployFinishes() async throws {
+    @Test func aManagerLostMidStageIsWaitedForAndTheDeployFinishes() async throws {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             try Self.labelledAndEmpty()
 
             let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
-            // Services created, the gate waiting: now the daemon the deploy talks to goes away,
+            // Services created, the gate waiting: now the manager the deploy talks to loses power,
             // for long enough that the workers' MinIO tasks pass their first healthcheck (10 s)
-            // while no manager hears of it.
+            // while the deploy cannot hear of it.
             let waiting = try await deploy.waitForOutput(containing: "services healthy", timeout: .seconds(60))
             #expect(waiting, "\(deploy.output)\n\(deploy.errors)")
             try await Self.waitUntilStarted(["lab-storage_minio1", "lab-storage_minio2", "lab-storage_minio3", "lab-storage_minio4"])
-            try Self.labScript(["stop-node", "lab-manager"])
+            try Self.labScript(["kill-node", "lab-manager"])
             try await Task.sleep(for: .seconds(20))
             try Self.labScript(["start-node", "lab-manager"])
 
@@ -91,7 +95,7 @@ struct LabOutageTests {
         }
     }
 
-    @Test func aTeardownWaitsForARestartedManagerAndFinishes() async throws {
+    @Test func aTeardownWaitsForALostManagerAndFinishes() async throws {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
@@ -103,10 +107,10 @@ struct LabOutageTests {
             let lab = try Lab.require()
             let teardown = try BackgroundProgram(Programs.swarmstage, ["teardown", "-i", Deploy.inventory, "-H", "unix://\(lab.managerSocket)",
                                                                        "--only", "storage", "--progress", "plain"])
-            // Services removed, their tasks stopping: now the manager's daemon restarts.
+            // Services removed, their tasks stopping: now the manager loses power and comes back.
             let removing = try await teardown.waitForOutput(containing: ": remove", timeout: .seconds(60))
             #expect(removing, "\(teardown.output)\n\(teardown.errors)")
-            try Self.labScript(["stop-node", "lab-manager"])
+            try Self.labScript(["kill-node", "lab-manager"])
             try await Task.sleep(for: .seconds(5))
             try Self.labScript(["start-node", "lab-manager"])
 
