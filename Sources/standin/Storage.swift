@@ -1,10 +1,17 @@
 import Glibc
 
-/// `minio server http://minio{1...4}/disk{1...2} --console-address :9090`: every
-/// server must answer before the cluster is healthy (the first format needs them all).
+/// `minio server http://minio{1...4}/disk{1...2} --console-address :9090`. As MinIO: the
+/// first start formats the drives only once every server answers, and writes the format to
+/// each drive (`.minio.sys/format.json`); from then on, across restarts, the cluster is healthy
+/// (`/minio/health/cluster` 200) while its write quorum answers: with the default parity of
+/// half the drives, more than half of the servers (MinIO docs, "Erasure Coding": write quorum
+/// is the data drives, one more when data equals parity; cmd/healthcheck-handler.go
+/// ClusterCheckHandler). `/minio/health/live` only says the process serves.
 func runMinio(_ arguments: [String]) -> Never {
     let spec = arguments.first { $0.hasPrefix("http://") } ?? ""
     let peers = expandMinio(spec).map { ($0, 9000) }
+    let drives = expandEllipsis(String(spec.dropFirst("http://".count).drop { $0 != "/" }))
+    let formats = drives.map { $0 + "/.minio.sys/format.json" }
     let userFile = Environment.value("MINIO_ROOT_USER_FILE") ?? ""
     let passwordFile = Environment.value("MINIO_ROOT_PASSWORD_FILE") ?? ""
     let user = Files.read(userFile) ?? Environment.value("MINIO_ROOT_USER") ?? ""
@@ -14,7 +21,18 @@ func runMinio(_ arguments: [String]) -> Never {
         exit(1)
     }
     let live = Readiness(role: "minio", delay: 2)
-    let cluster = Readiness(role: "minio-cluster", delay: 2) { quorum(peers, needed: peers.count) }
+    let cluster = Readiness(role: "minio-cluster", delay: 2) {
+        let formatted = formats.contains { Files.exists($0) }
+        if let missing = quorum(peers, needed: formatted ? peers.count / 2 + 1 : peers.count) { return missing }
+        if !formatted {
+            for (drive, format) in zip(drives, formats) {
+                _ = mkdir(drive + "/.minio.sys", 0o755)
+                _ = Files.write(format, "{\"version\":\"1\",\"format\":\"xl\",\"servers\":\(peers.count)}\n")
+            }
+            Log.line("standin minio: formatted \(drives.joined(separator: ", ")) for \(peers.count) servers")
+        }
+        return nil
+    }
     HTTP.serve(port: 9000) { path in
         if path.hasPrefix("/minio/health/live") { return live.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/health/cluster") { return cluster.isReady ? (200, "") : (503, "") }
@@ -22,6 +40,14 @@ func runMinio(_ arguments: [String]) -> Never {
     }
     HTTP.serve(port: 9090) { _ in (200, "minio console stand-in") }
     parkForever()
+}
+
+/// `/disk{1...2}` -> /disk1, /disk2 (MinIO's ellipsis notation; no ellipsis: the text itself).
+func expandEllipsis(_ text: String) -> [String] {
+    guard let open = text.firstIndex(of: "{"), let close = text.firstIndex(of: "}"), open < close else { return text.isEmpty ? [] : [text] }
+    let range = String(text[text.index(after: open)..<close]).components(separatedByString: "...")
+    guard range.count == 2, let low = Int(range[0]), let high = Int(range[1]), low <= high else { return [] }
+    return (low...high).map { "\(text[..<open])\($0)\(text[text.index(after: close)...])" }
 }
 
 /// `http://minio{1...4}/disk{1...2}` -> minio1 ... minio4.
