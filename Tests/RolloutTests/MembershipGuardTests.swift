@@ -118,20 +118,9 @@ struct MembershipGuardTests {
     }
 
     /// The lab inventory with lab-node2 gone and its stateful members given to other hosts
-    /// under their numbers (etcd2 and zk2 to lab-node4, minio2 and bookie1 to lab-manager3), as
-    /// an operator replaces a dead host.
+    /// under their numbers, as an operator replaces a dead host.
     static func replacingNode2() throws -> Inventory {
-        var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
-        let node2 = "  - name: lab-node2\n    address: 10.77.0.12\n    roles: [etcd, zk, minio, bookie, broker, index]\n    size: lab\n"
-        #expect(text.contains(node2))
-        text = text.replacingOccurrences(of: node2, with: "")
-        text = text.replacingOccurrences(of: "    roles: [minio, bookie, coord, index]\n    size: lab\n",
-                                         with: "    roles: [etcd, zk, minio, bookie, broker, coord, index]\n    size: lab\n"
-                                             + "    labels: {etcd2: \"true\", zk2: \"true\"}\n")
-        text = text.replacingOccurrences(of: "    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
-                                         with: "    address: 10.77.0.16\n    roles: [manager, minio, bookie]\n    size: lab\n"
-                                             + "    labels: {minio2: \"true\", bookie1: \"true\"}\n")
-        return try InventoryLoader.parse(text, file: "lab.yml")
+        try InventoryLoader.parse(try LabInventoryEdits.replacingNode2(), file: "lab.yml")
     }
 
     @Test func labelRefusesToMoveARunningMemberOffTheNodeThatHoldsItsData() async throws {
