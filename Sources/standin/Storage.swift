@@ -52,12 +52,7 @@ func expandEllipsis(_ text: String) -> [String] {
 
 /// `http://minio{1...4}/disk{1...2}` -> minio1 ... minio4.
 func expandMinio(_ spec: String) -> [String] {
-    let host = spec.dropFirst("http://".count).prefix { $0 != "/" }
-    guard let open = host.firstIndex(of: "{"), let close = host.firstIndex(of: "}") else { return host.isEmpty ? [] : [String(host)] }
-    let prefix = host[..<open], suffix = host[host.index(after: close)...]
-    let range = String(host[host.index(after: open)..<close]).components(separatedByString: "...")
-    guard range.count == 2, let low = Int(range[0]), let high = Int(range[1]), low <= high else { return [] }
-    return (low...high).map { "\(prefix)\($0)\(suffix)" }
+    expandEllipsis(String(spec.dropFirst("http://".count).prefix { $0 != "/" }))
 }
 
 /// nginx: reads /etc/nginx/nginx.conf and forwards each `listen` port to the servers of
