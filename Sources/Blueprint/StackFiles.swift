@@ -16,7 +16,7 @@ public enum StackFiles {
                 "\(marker) from \(inventoryName); edit the inventory and run `swarmstage generate`.",
                 "Stage \(stack.stage.number) of \(blueprint.stacks.count): \(stack.stage.title). Stack name: \(stack.stackName).",
                 "`swarmstage deploy` applies \(order), each once the previous one is healthy.",
-                "By hand: docker stack deploy --detach=false -c \(stack.stage.fileName) \(stack.stackName)",
+                "By hand (docker CLI 25 or later, for compose 3.12): docker stack deploy --detach=false -c \(stack.stage.fileName) \(stack.stackName)",
             ]
             if !stack.compose.secrets.isEmpty {
                 header.append("Needs the secrets \(stack.compose.secrets.map(\.name).joined(separator: ", ")) (`swarmstage deploy` creates them).")

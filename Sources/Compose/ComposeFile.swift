@@ -1,8 +1,9 @@
-/// The part of the compose file format (version 3.8) that swarmstage writes and
+/// The part of the compose file format (version 3.12) that swarmstage writes and
 /// `docker stack deploy` reads. Lists are kept in a fixed order so that the same
-/// model always prints the same bytes.
+/// model always prints the same bytes. 3.12 is the first version whose healthchecks
+/// take `start_interval` (docker CLI 25 and later read it).
 public struct ComposeFile: Sendable, Equatable {
-    public static let version = "3.8"
+    public static let version = "3.12"
 
     public var services: [Service]
     public var networks: [Network]
@@ -167,17 +168,22 @@ public struct PublishedPort: Sendable, Equatable {
 public struct Healthcheck: Sendable, Equatable {
     /// `["CMD", ...]` or `["CMD-SHELL", "..."]`.
     public var test: [String]
-    public var intervalSeconds: Int
-    public var timeoutSeconds: Int
-    public var retries: Int
-    public var startPeriodSeconds: Int
+    /// Each field left out (nil) is the Engine's default, as the docker CLI leaves it out.
+    public var intervalSeconds: Int?
+    public var timeoutSeconds: Int?
+    public var retries: Int?
+    public var startPeriodSeconds: Int?
+    /// The cadence while the task is starting (compose file 3.12+, Engine API 1.44+).
+    public var startIntervalSeconds: Int?
 
-    public init(test: [String], intervalSeconds: Int = 10, timeoutSeconds: Int = 5, retries: Int = 3, startPeriodSeconds: Int = 30) {
+    public init(test: [String], intervalSeconds: Int? = nil, timeoutSeconds: Int? = nil, retries: Int? = nil,
+                startPeriodSeconds: Int? = nil, startIntervalSeconds: Int? = nil) {
         self.test = test
         self.intervalSeconds = intervalSeconds
         self.timeoutSeconds = timeoutSeconds
         self.retries = retries
         self.startPeriodSeconds = startPeriodSeconds
+        self.startIntervalSeconds = startIntervalSeconds
     }
 
     /// No container healthcheck (also overrides one the image declares).
@@ -192,10 +198,11 @@ public struct Healthcheck: Sendable, Equatable {
             return map.value
         }
         map.add("test", strings: test)
-        map.add("interval", "\(intervalSeconds)s")
-        map.add("timeout", "\(timeoutSeconds)s")
-        map.add("retries", retries)
-        map.add("start_period", "\(startPeriodSeconds)s")
+        if let intervalSeconds { map.add("interval", "\(intervalSeconds)s") }
+        if let timeoutSeconds { map.add("timeout", "\(timeoutSeconds)s") }
+        if let retries { map.add("retries", retries) }
+        if let startPeriodSeconds { map.add("start_period", "\(startPeriodSeconds)s") }
+        if let startIntervalSeconds { map.add("start_interval", "\(startIntervalSeconds)s") }
         return map.value
     }
 }

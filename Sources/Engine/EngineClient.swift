@@ -5,7 +5,7 @@ import SwarmModel
 /// The Docker Engine API over its Unix socket, at the API version both sides speak.
 public final class EngineClient: Sendable {
     /// The newest API version swarmstage knows (Engine 27). The oldest it accepts is 1.41 (Engine 20.10).
-    public static let newestVersion = APIVersion(1, 47)
+    public static let newestVersion = APIVersion.newestSpoken
     public static let oldestVersion = APIVersion(1, 41)
 
     public let host: DockerHost
@@ -165,24 +165,4 @@ public final class EngineClient: Sendable {
         if let decoded = try? JSONDecoder().decode(Message.self, from: body) { return decoded.message }
         return String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
-}
-
-public struct APIVersion: Sendable, Comparable, Hashable, CustomStringConvertible {
-    public var major: Int
-    public var minor: Int
-
-    public init(_ major: Int, _ minor: Int) {
-        self.major = major
-        self.minor = minor
-    }
-
-    public init?(parsing text: String) {
-        let parts = text.split(separator: ".")
-        guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
-        self.init(major, minor)
-    }
-
-    public var description: String { "\(major).\(minor)" }
-
-    public static func < (lhs: APIVersion, rhs: APIVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
 }

@@ -22,7 +22,9 @@ public enum DeployPlanner {
     /// - Parameter secrets: the secret that serves each secret name of the stack files, from
     ///   `SecretRotation.choose`; a name without one is a secret swarmstage does not know.
     public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, secrets: [String: SecretChoice]) -> StagePlan {
-        var spec = prepared.spec
+        // The specs as this Engine keeps them (fields it does not know dropped, their purpose kept),
+        // so an unchanged file plans nothing on every Engine.
+        var spec = EngineAdaptation.adapt(prepared.spec, to: snapshot.apiVersion)
         // Services mount the generation chosen for each secret, under the stack file's target.
         spec.services = spec.services.map { SecretRotation.renaming($0, to: secrets) }
         var actions: [DeployAction] = []

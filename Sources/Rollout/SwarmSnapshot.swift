@@ -13,9 +13,13 @@ public struct SwarmSnapshot: Sendable {
     public var nodes: [SwarmNode]
     /// Job services (by name) that have a completed task: their work is done.
     public var completedJobs: Set<String>
+    /// The API version the Engine was read (and will be written) at: what it keeps of a spec.
+    public var apiVersion: APIVersion
 
     public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
-                services: [SwarmService] = [], nodes: [SwarmNode] = [], completedJobs: Set<String> = []) {
+                services: [SwarmService] = [], nodes: [SwarmNode] = [], completedJobs: Set<String> = [],
+                apiVersion: APIVersion = .newestSpoken) {
+        self.apiVersion = apiVersion
         self.networks = networks
         self.secrets = secrets
         self.configs = configs
@@ -37,7 +41,7 @@ public struct SwarmSnapshot: Sendable {
         }
         return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
                              configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes(),
-                             completedJobs: completedJobs)
+                             completedJobs: completedJobs, apiVersion: swarm.apiVersion)
     }
 
     public func services(of stack: String) -> [SwarmService] {

@@ -31,6 +31,18 @@ public struct ComposeLoader {
 
     // MARK: top level
 
+    /// The compose file versions read: 3.8 (the oldest with every key swarmstage writes) to
+    /// 3.13, the newest the docker CLI's loader knows (CLI 25-28: "unsupported Compose file
+    /// version" beyond it). No version, "" or "3" is the newest, as in the CLI.
+    static let oldestMinor = 8, newestMinor = 13
+
+    /// The minor version of "3.N", "3" or ""; nil for anything else ("3.13.0", "4").
+    static func minorVersion(_ version: String) -> Int? {
+        if version.isEmpty || version == "3" { return newestMinor }
+        guard version.hasPrefix("3."), let minor = Int(version.dropFirst(2)), String(minor) == version.dropFirst(2) else { return nil }
+        return minor
+    }
+
     /// `x-` keys are extension fields: the docker CLI accepts and ignores them (compose file format 3.4+).
     static func isExtension(_ key: String) -> Bool { key.hasPrefix("x-") }
 
@@ -40,14 +52,19 @@ public struct ComposeLoader {
         reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: root, "the stack file",
                          allowed: ["version", "services", "networks", "configs", "secrets"], required: ["services"])
         var file = ComposeFile()
+        var minor = Self.newestMinor
+        if let versionNode = entries.first(where: { $0.key == "version" })?.value, let version = string(versionNode, "version") {
+            if let known = Self.minorVersion(version), Self.oldestMinor...Self.newestMinor ~= known {
+                minor = known
+            } else {
+                reader.error(versionNode, "compose file version \(version) is not supported",
+                             hint: "use a version from \"3.\(Self.oldestMinor)\" to \"3.\(Self.newestMinor)\" (the newest the docker CLI reads), or \"3\"")
+            }
+        }
         for entry in entries {
             switch entry.key {
-            case "version":
-                if let version = string(entry.value, "version"), !(version.hasPrefix("3.") && (Int(version.dropFirst(2)) ?? 0) >= 8) {
-                    reader.error(entry.value, "compose file version \(version) is not supported", hint: "use version \"3.8\" or later 3.x")
-                }
             case "services":
-                file.services = (reader.mapping(entry.value, "services") ?? []).compactMap { service($0.key, $0.value) }
+                file.services = (reader.mapping(entry.value, "services") ?? []).compactMap { service($0.key, $0.value, minor: minor) }
             case "networks":
                 file.networks = (reader.mapping(entry.value, "networks") ?? []).compactMap { network($0.key, $0.value) }
             case "configs":
@@ -124,7 +141,7 @@ public struct ComposeLoader {
     static let serviceKeys = ["image", "hostname", "user", "entrypoint", "command", "environment", "configs", "secrets",
                               "volumes", "networks", "ports", "healthcheck", "stop_grace_period", "deploy"]
 
-    private func service(_ name: String, _ node: Node) -> Service? {
+    private func service(_ name: String, _ node: Node, minor: Int) -> Service? {
         guard let entries = reader.mapping(node, "service \(name)") else { return nil }
         reader.checkKeys(entries.filter { !Self.isExtension($0.key) }, of: node, "service \(name)", allowed: Self.serviceKeys,
                          required: ["image", "deploy"])
@@ -150,7 +167,7 @@ public struct ComposeLoader {
                     service.networks = (reader.stringList(entry.value, what) ?? []).map { interpolate($0.0, $0.1) }
                 }
             case "ports": service.ports = (reader.sequence(entry.value, what) ?? []).compactMap { port($0, what) }
-            case "healthcheck": service.healthcheck = healthcheck(entry.value, what)
+            case "healthcheck": service.healthcheck = healthcheck(entry.value, what, minor: minor)
             case "stop_grace_period": service.stopGracePeriodSeconds = seconds(entry.value, what)
             default: break
             }
@@ -247,9 +264,15 @@ public struct ComposeLoader {
         return PublishedPort(target: target, published: published, mode: mode)
     }
 
-    private func healthcheck(_ node: Node, _ what: String) -> Healthcheck? {
+    private func healthcheck(_ node: Node, _ what: String, minor: Int) -> Healthcheck? {
         guard let entries = reader.mapping(node, what) else { return nil }
-        reader.checkKeys(entries, of: node, what, allowed: ["test", "interval", "timeout", "retries", "start_period", "disable"])
+        // `start_interval` came with compose file 3.12; the CLI's schema for older versions refuses it.
+        let allowed = ["test", "interval", "timeout", "retries", "start_period", "disable", "start_interval"]
+        reader.checkKeys(entries, of: node, what, allowed: allowed)
+        if minor < 12, let early = entries.first(where: { $0.key == "start_interval" }) {
+            reader.error(early.keyNode, "\(what): start_interval needs compose file version 3.12 or later (this file says 3.\(minor))",
+                         hint: "set version: \"3.12\", or remove start_interval")
+        }
         var check = Healthcheck(test: [])
         for entry in entries {
             switch entry.key {
@@ -261,10 +284,11 @@ public struct ComposeLoader {
                 }
             case "disable":
                 if boolean(entry.value, "disable") == true { check.test = ["NONE"] }
-            case "interval": check.intervalSeconds = seconds(entry.value, "interval") ?? check.intervalSeconds
-            case "timeout": check.timeoutSeconds = seconds(entry.value, "timeout") ?? check.timeoutSeconds
-            case "start_period": check.startPeriodSeconds = seconds(entry.value, "start_period") ?? check.startPeriodSeconds
-            case "retries": check.retries = reader.integer(entry.value, "retries", in: Self.count) ?? check.retries
+            case "interval": check.intervalSeconds = seconds(entry.value, "interval")
+            case "timeout": check.timeoutSeconds = seconds(entry.value, "timeout")
+            case "start_period": check.startPeriodSeconds = seconds(entry.value, "start_period")
+            case "start_interval": check.startIntervalSeconds = seconds(entry.value, "start_interval")
+            case "retries": check.retries = reader.integer(entry.value, "retries", in: Self.count)
             default: break
             }
         }

@@ -74,8 +74,9 @@ public enum StackConverter {
             StopGracePeriod: service.stopGracePeriodSeconds.map(nanoseconds),
             Healthcheck: service.healthcheck.map {
                 $0.isDisabled ? HealthConfig(Test: ["NONE"])
-                    : HealthConfig(Test: $0.test, Interval: nanoseconds($0.intervalSeconds), Timeout: nanoseconds($0.timeoutSeconds),
-                                   Retries: $0.retries, StartPeriod: nanoseconds($0.startPeriodSeconds))
+                    : HealthConfig(Test: $0.test, Interval: $0.intervalSeconds.map(nanoseconds), Timeout: $0.timeoutSeconds.map(nanoseconds),
+                                   Retries: $0.retries, StartPeriod: $0.startPeriodSeconds.map(nanoseconds),
+                                   StartInterval: $0.startIntervalSeconds.map(nanoseconds))
             },
             Configs: configReferences,
             Secrets: secretReferences)

@@ -7,6 +7,9 @@ import Foundation
 /// Errors are `EngineError`s: their `kind` says unreachable, transient, refused, not found
 /// or conflict.
 public protocol SwarmAPI: Sendable {
+    /// The API version requests are made with: the Engine keeps only the fields it knows at it.
+    var apiVersion: APIVersion { get }
+
     func info() async throws -> SystemInfo
 
     func nodes() async throws -> [SwarmNode]

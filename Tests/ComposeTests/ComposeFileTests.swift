@@ -38,6 +38,6 @@ struct ComposeFileTests {
         #expect(node["secrets"]?["s"]?["external"]?.bool == true)
         #expect(node["secrets"]?["s"]?["file"] == nil)
         #expect(node["networks"]?["cluster"]?["external"]?.bool == true)
-        #expect(node["version"]?.string == "3.8")
+        #expect(node["version"]?.string == "3.12")
     }
 }

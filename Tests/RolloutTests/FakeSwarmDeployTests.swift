@@ -92,6 +92,45 @@ struct FakeSwarmDeployTests {
         #expect(try await Self.plan(cluster, on: swarm).allSatisfy(\.isNoOp))
     }
 
+    /// Each Engine keeps its own part of a healthcheck: 1.44+ the quick start cadence with the
+    /// calm interval, older ones the 5 s interval without StartInterval. Either way the next
+    /// deploy finds nothing to change, and a swarm deployed at 1.41 and then reached at 1.45
+    /// (the Engine upgraded) gets the new cadence as an update of the healthcheck only.
+    @Test(arguments: [FakeSwarm.engine20API, FakeSwarm.engine26API])
+    func theHealthCadenceIsWhatTheEngineKeepsAndARedeployWritesNothing(_ api: APIVersion) async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory, apiVersion: api)
+        try await Self.deploy(cluster, on: swarm)
+        let proxy = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_proxy" })
+        let check = try #require(proxy.Spec.TaskTemplate.ContainerSpec?.Healthcheck)
+        if api < APIVersion(1, 44) {
+            #expect(check.StartInterval == nil && check.Interval == 5_000_000_000)
+        } else {
+            #expect(check.StartInterval == 1_000_000_000 && check.Interval == 30_000_000_000)
+        }
+        let before = await swarm.writes
+        #expect(try await Self.deploy(cluster, on: swarm).writes == 0)
+        #expect(await swarm.writes == before)
+    }
+
+    @Test func anEngineUpgradedTo126GetsTheStartCadenceAsAHealthcheckUpdate() async throws {
+        let cluster = try Self.lab()
+        let old = FakeSwarm(inventory: cluster.inventory, apiVersion: FakeSwarm.engine20API)
+        try await Self.deploy(cluster, on: old)
+        let snapshot = try await SwarmSnapshot.read(old, stacks: cluster.stages.map(\.spec.name))
+        var upgraded = snapshot
+        upgraded.apiVersion = FakeSwarm.engine26API
+        let choices = try await SecretRotation.choose(cluster.blueprint.secrets, values: cluster.values, existing: snapshot.secrets)
+        let plans = DeployPlanner.plan(cluster.stages, snapshot: upgraded, secrets: choices)
+        let fields = Set(plans.flatMap(\.writes).compactMap { action -> [String]? in
+            if case .updateService(_, _, let fields) = action { return fields }
+            return nil
+        })
+        #expect(fields == [["TaskTemplate.ContainerSpec.Healthcheck.Interval", "TaskTemplate.ContainerSpec.Healthcheck.StartInterval"]])
+        let unchanged = DeployPlanner.plan(cluster.stages, snapshot: snapshot, secrets: choices)
+        #expect(unchanged.allSatisfy { $0.isNoOp })
+    }
+
     @Test func aChangedServiceIsUpdatedWithTheFieldsThatDiffer() async throws {
         let cluster = try Self.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
@@ -102,7 +141,10 @@ struct FakeSwarmDeployTests {
         #expect(others.allSatisfy { $0.isNoOp })
         let milvus = try #require(plans.first { $0.stage == .milvus })
         let id = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_querynode1" }?.ID)
-        let desired = try #require(changed.service("lab-milvus_querynode1"))
+        // As the Engine keeps it: Engine 20.10 (the fake's API 1.41) has no StartInterval.
+        let milvusStage = try #require(changed.stages.first { $0.stage == .milvus })
+        let desired = try #require(EngineAdaptation.adapt(milvusStage.spec, to: swarm.apiVersion).service(named: "lab-milvus_querynode1"))
+        #expect(desired.TaskTemplate.ContainerSpec?.Healthcheck?.StartInterval == nil)
         #expect(milvus.writes == [.updateService(id: id, spec: desired, fields: ["TaskTemplate.ContainerSpec.Image"])])
 
         let before = await swarm.writeLog.count
@@ -125,7 +167,8 @@ struct FakeSwarmDeployTests {
         changed.stages[index].spec.services[cadvisor].Mode = ServiceMode(Replicated: .init(Replicas: 1))
         let oldID = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_cadvisor" }?.ID)
         let plan = try #require(try await Self.plan(changed, on: swarm, only: [.storage]).first)
-        #expect(plan.writes.contains(.recreateService(id: oldID, spec: changed.stages[index].spec.services[cadvisor], reason: "mode global -> replicated")))
+        let recreated = EngineAdaptation.adapt(changed.stages[index].spec, to: swarm.apiVersion).services[cadvisor]
+        #expect(plan.writes.contains(.recreateService(id: oldID, spec: recreated, reason: "mode global -> replicated")))
         #expect(plan.writes.contains { if case .removeService(_, "lab-storage_minio-lb") = $0 { return true }; return false })
 
         let before = await swarm.writeLog.count

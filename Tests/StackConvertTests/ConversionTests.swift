@@ -38,7 +38,8 @@ struct ConversionTests {
         #expect(container.Command == nil, "compose command is the container's Args, entrypoint its Command")
         #expect(container.Args == ["milvus", "run", "querynode"])
         #expect(container.Healthcheck == HealthConfig(Test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"],
-                                                     Interval: 15_000_000_000, Timeout: 10_000_000_000, Retries: 3, StartPeriod: 90_000_000_000))
+                                                     Interval: 30_000_000_000, Timeout: 10_000_000_000, Retries: 3, StartPeriod: 90_000_000_000,
+                                                     StartInterval: 1_000_000_000))
         #expect(container.StopGracePeriod == 120_000_000_000, "a query node hands off its segments (GracefulStop)")
         #expect(container.Env == container.Env?.sorted())
         #expect(container.Env?.contains("MINIO_ADDRESS=minio-lb:9000") == true)

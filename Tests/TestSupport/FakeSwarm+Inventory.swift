@@ -3,8 +3,8 @@ import SwarmModel
 
 extension FakeSwarm {
     /// A swarm whose nodes are the inventory's hosts, labelled as `swarmstage label` leaves them.
-    public init(inventory: Inventory) {
-        self.init(nodes: Self.nodes(of: inventory))
+    public init(inventory: Inventory, apiVersion: APIVersion = FakeSwarm.engine20API) {
+        self.init(nodes: Self.nodes(of: inventory), apiVersion: apiVersion)
     }
 
     /// Runs what `swarmstage label` does for this inventory.

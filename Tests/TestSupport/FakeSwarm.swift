@@ -30,8 +30,14 @@ public actor FakeSwarm: SwarmAPI {
     private var droppedRequests = 0
     private var staleVersions: Set<String> = []
 
+    /// The API requests are made with: Engine 20.10's 1.41 unless a test picks a newer one.
+    public nonisolated let apiVersion: APIVersion
+    public static let engine20API = APIVersion(1, 41)
+    public static let engine26API = APIVersion(1, 45)
+
     /// - Parameter nodes: hostname, role and labels of each node; all ready.
-    public init(nodes: [(hostname: String, role: NodeRole, labels: [String: String])]) {
+    public init(nodes: [(hostname: String, role: NodeRole, labels: [String: String])], apiVersion: APIVersion = FakeSwarm.engine20API) {
+        self.apiVersion = apiVersion
         nodeList = nodes.enumerated().map { number, node in
             SwarmNode(ID: "node\(number)-\(node.hostname)", Version: ObjectVersion(Index: UInt64(number + 1)),
                       Spec: NodeSpec(Labels: node.labels, Role: node.role, Availability: "active"),
@@ -144,7 +150,7 @@ public actor FakeSwarm: SwarmAPI {
         }
         try checkReferences(spec, path: "/services/create")
         let id = newID("svc")
-        serviceList.append(SwarmService(ID: id, Version: bump(), CreatedAt: clock, UpdatedAt: clock, Spec: Self.withEngineDefaults(spec)))
+        serviceList.append(SwarmService(ID: id, Version: bump(), CreatedAt: clock, UpdatedAt: clock, Spec: Self.withEngineDefaults(spec, api: apiVersion)))
         reconcile(id)
         return id
     }
@@ -161,7 +167,7 @@ public actor FakeSwarm: SwarmAPI {
         try checkReferences(spec, path: "/services/\(id)/update")
         let previous = serviceList[i].Spec
         serviceList[i].PreviousSpec = previous
-        serviceList[i].Spec = Self.withEngineDefaults(spec)
+        serviceList[i].Spec = Self.withEngineDefaults(spec, api: apiVersion)
         serviceList[i].Version = bump()
         serviceList[i].UpdatedAt = clock
         serviceList[i].UpdateStatus = UpdateStatus(State: .completed, StartedAt: clock, CompletedAt: clock, Message: "update completed")
@@ -273,9 +279,13 @@ public actor FakeSwarm: SwarmAPI {
     /// What Engine 20.10 fills into a service spec it stores, as far as the wire models see
     /// (captured: Tests/SwarmModelTests/Fixtures/engine-20.10/service-create-request.json and
     /// service-inspect.json): a replicated service with 1 replica when no mode is given (also
-    /// on update: a null replica count resets scaling), and a restart counter of 0.
-    public static func withEngineDefaults(_ spec: ServiceSpec) -> ServiceSpec {
+    /// on update: a null replica count resets scaling), and a restart counter of 0. A
+    /// healthcheck's `StartInterval` is kept only at API 1.44+: Engine 20.10 does not know the
+    /// field, and newer Engines zero it for older clients (moby api/server/router/swarm,
+    /// `adjustForAPIVersion`).
+    public static func withEngineDefaults(_ spec: ServiceSpec, api: APIVersion = engine20API) -> ServiceSpec {
         var spec = spec
+        if api < APIVersion(1, 44) { spec.TaskTemplate.ContainerSpec?.Healthcheck?.StartInterval = nil }
         if spec.Mode == nil { spec.Mode = ServiceMode(Replicated: .init(Replicas: 1)) }
         if let replicated = spec.Mode?.Replicated, replicated.Replicas == nil { spec.Mode?.Replicated = .init(Replicas: 1) }
         if spec.TaskTemplate.ForceUpdate == nil { spec.TaskTemplate.ForceUpdate = 0 }

@@ -25,7 +25,7 @@ extension Builder {
                                    + "until bin/bookkeeper shell whatisinstanceid; do echo waiting for BookKeeper metadata; sleep 3; done && "
                                    + "exec bin/pulsar bookie"]
             service.volumes = [BindMount(source: "\(dataRoot)/bookkeeper", target: "/pulsar/data/bookkeeper")]
-            service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8000/api/v1/bookie/is_ready"],
+            service.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:8000/api/v1/bookie/is_ready"],
                                               startPeriodSeconds: 60)
             draft.services.append(member(service, .bookie, stage: .pulsar, label: Role.bookie.numberedLabel(index + 1)))
         }

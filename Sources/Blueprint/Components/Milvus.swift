@@ -29,8 +29,8 @@ extension Builder {
         service.configs = [ServiceFileReference(source: Self.milvusYAML, target: "/milvus/configs/milvus.yaml")]
         service.secrets = [ServiceFileReference(source: Self.milvusCredentials, target: "/milvus/configs/user.yaml")]
         service.volumes = [BindMount(source: "\(dataRoot)/milvus/system-logs/\(name)", target: "/var/lib/milvus/logs")]
-        service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"],
-                                          intervalSeconds: 15, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 90)
+        service.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:9091/healthz"], startPeriodSeconds: 90,
+                                                   timeoutSeconds: 10)
         return service
     }
 
@@ -81,7 +81,7 @@ extension Builder {
         balancer.configs = [ServiceFileReference(source: "milvus-lb-nginx", target: "/etc/nginx/nginx.conf")]
         // Host mode: an ingress-published port adds an interface Milvus 2.3 may register.
         balancer.ports = [PublishedPort(target: 19530, published: 19530)]
-        balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9091/healthz"], startPeriodSeconds: 30)
+        balancer.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:9091/healthz"], startPeriodSeconds: 30)
         balancer.deploy.mode = .global
         balancer.deploy.replicas = nil
         draft.services.append(place(balancer, .milvusLB, stage: .milvus, on: [.manager]))

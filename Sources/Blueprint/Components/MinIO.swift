@@ -28,7 +28,7 @@ extension Builder {
                 BindMount(source: "\(dataRoot)/disk1", target: "/disk1"),
                 BindMount(source: "\(dataRoot)/disk2", target: "/disk2"),
             ]
-            service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"],
+            service.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:9000/minio/health/live"],
                                               startPeriodSeconds: 30)
             draft.services.append(member(service, .minio, stage: .storage, label: Role.minio.numberedLabel(index + 1)))
         }
@@ -41,7 +41,7 @@ extension Builder {
         balancer.configs = [ServiceFileReference(source: "minio-lb-nginx", target: "/etc/nginx/nginx.conf")]
         // Published only when the inventory's `expose:` asks: Milvus reaches MinIO over the overlay.
         balancer.ports = published([.minio, .minioConsole])
-        balancer.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:9000/minio/health/cluster"],
+        balancer.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:9000/minio/health/cluster"],
                                            startPeriodSeconds: 30)
         balancer.deploy.mode = .global
         balancer.deploy.replicas = nil

@@ -14,7 +14,7 @@ extension Builder {
             BindMount(source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true),
             BindMount(source: "/dev/disk", target: "/dev/disk", readOnly: true),
         ]
-        cadvisor.healthcheck = Healthcheck(test: ["CMD", "wget", "--quiet", "--tries=1", "--spider", "http://localhost:8080/healthz"],
+        cadvisor.healthcheck = HealthCadence.check(["CMD", "wget", "--quiet", "--tries=1", "--spider", "http://localhost:8080/healthz"],
                                            startPeriodSeconds: 30)
         cadvisor.deploy.mode = .global
         cadvisor.deploy.replicas = nil

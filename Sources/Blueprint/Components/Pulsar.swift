@@ -50,7 +50,7 @@ extension Builder {
             ]
             service.command = ["bash", "-c",
                                "bin/apply-config-from-env.py conf/broker.conf && touch /pulsar/status && \(waitForCluster) && exec bin/pulsar broker"]
-            service.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
+            service.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
             // Brokers share one label: each is pinned to its own host besides.
             draft.services.append(place(service, .broker, stage: .pulsar,
                                         on: [.label(Role.broker.rawValue, equals: "true"), .pinned(to: host)]))
@@ -69,7 +69,7 @@ extension Builder {
         // Published only when the inventory's `expose:` asks: the admin API (8080) can delete the
         // topics Milvus's data flows through, and Milvus reaches the proxy over the overlay.
         proxy.ports = published([.pulsar, .pulsarAdmin])
-        proxy.healthcheck = Healthcheck(test: ["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
+        proxy.healthcheck = HealthCadence.check(["CMD", "curl", "-f", "http://localhost:8080/status.html"], startPeriodSeconds: 60)
         proxy.deploy.replicas = min(2, managerCount)
         proxy.deploy.maxReplicasPerNode = 1
         draft.services.append(place(proxy, .pulsarProxy, stage: .pulsar, on: [.manager]))

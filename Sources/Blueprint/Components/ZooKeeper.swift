@@ -15,7 +15,7 @@ extension Builder {
                                "mkdir -p /pulsar/data/zookeeper && echo \(index + 1) > /pulsar/data/zookeeper/myid && exec bin/pulsar zookeeper"]
             service.configs = [ServiceFileReference(source: "zookeeper-conf", target: "/pulsar/conf/zookeeper.conf")]
             service.volumes = [BindMount(source: "\(dataRoot)/zookeeper", target: "/pulsar/data/zookeeper")]
-            service.healthcheck = Healthcheck(test: ["CMD", "bin/pulsar-zookeeper-ruok.sh"], startPeriodSeconds: 30)
+            service.healthcheck = HealthCadence.check(["CMD", "bin/pulsar-zookeeper-ruok.sh"], startPeriodSeconds: 30)
             draft.services.append(member(service, .zookeeper, stage: .pulsar, label: Role.zk.numberedLabel(index + 1)))
         }
     }

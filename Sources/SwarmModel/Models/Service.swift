@@ -145,13 +145,18 @@ public struct HealthConfig: Codable, Sendable, Equatable {
     public var Timeout: Int64?
     public var Retries: Int?
     public var StartPeriod: Int64?
+    /// API 1.44+ (Engine 25): the check's cadence during `StartPeriod` until the first
+    /// success. Older Engines do not keep it.
+    public var StartInterval: Int64?
 
-    public init(Test: [String]?, Interval: Int64? = nil, Timeout: Int64? = nil, Retries: Int? = nil, StartPeriod: Int64? = nil) {
+    public init(Test: [String]?, Interval: Int64? = nil, Timeout: Int64? = nil, Retries: Int? = nil, StartPeriod: Int64? = nil,
+                StartInterval: Int64? = nil) {
         self.Test = Test
         self.Interval = Interval
         self.Timeout = Timeout
         self.Retries = Retries
         self.StartPeriod = StartPeriod
+        self.StartInterval = StartInterval
     }
 }
 
