@@ -124,7 +124,7 @@ let package = Package(
         // Shared by the test targets: repository paths, inventories, the lab, and FakeSwarm.
         .target(
             name: "TestSupport",
-            dependencies: ["Inventory", "SwarmModel"],
+            dependencies: ["Inventory", "SwarmModel", "Rollout"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),

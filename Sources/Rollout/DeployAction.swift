@@ -24,6 +24,14 @@ public enum DeployAction: Sendable, Equatable {
     /// its task has stopped, then `seconds` more for its etcd session to expire (see GracefulStop).
     /// The update that follows brings the service back with its new spec.
     case stopForSessionExpiry(id: String, name: String, seconds: Int)
+    /// An etcd member whose data is on a host it can no longer run on (`EtcdReplacement`): with
+    /// the other members' quorum checked, `etcdctl member remove` it, `member add` it again under
+    /// its name and peer URL, write `spec` (started with `--initial-cluster-state existing`) over
+    /// the service, and wait until etcd lists it started and every member is healthy.
+    case replaceEtcdMember(id: String, spec: ServiceSpec, move: EtcdReplacement.Move)
+    /// A change to a service that can run only on hosts that are down: Swarm could never start its
+    /// new task, so it is left as it is; the first deploy after a host returns makes it.
+    case deferService(name: String, fields: [String], hosts: [String])
     /// Nothing to write; listed so that a plan names every service of the stack.
     case leaveService(name: String)
     /// A rolling step's gate: wait until this service runs its new spec, healthy, and so does
@@ -37,7 +45,7 @@ public enum DeployAction: Sendable, Equatable {
     /// Whether the step writes to the Engine.
     public var isWrite: Bool {
         switch self {
-        case .leaveService, .waitForService, .waitForGate: return false
+        case .leaveService, .waitForService, .waitForGate, .deferService: return false
         default: return true
         }
     }
@@ -45,8 +53,10 @@ public enum DeployAction: Sendable, Equatable {
     /// The service a step is about, if it is about one.
     public var serviceName: String? {
         switch self {
-        case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _): return spec.Name
-        case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _): return name
+        case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _),
+             .replaceEtcdMember(_, let spec, _): return spec.Name
+        case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _),
+             .deferService(let name, _, _): return name
         default: return nil
         }
     }
@@ -59,6 +69,7 @@ public enum DeployAction: Sendable, Equatable {
         case .recreateService(_, _, let reason): return .recreated(reason: reason)
         case .removeService: return .removed
         case .leaveService: return .unchanged
+        case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "))
         default: return nil
         }
     }
@@ -69,7 +80,7 @@ extension Array where Element == DeployAction {
     func pendingChanges(after index: Int) -> Set<String> {
         Set(self[(index + 1)...].compactMap { action -> String? in
             switch action {
-            case .updateService(_, let spec, _), .recreateService(_, let spec, _): return spec.Name
+            case .updateService(_, let spec, _), .recreateService(_, let spec, _), .replaceEtcdMember(_, let spec, _): return spec.Name
             default: return nil
             }
         })

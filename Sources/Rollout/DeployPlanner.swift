@@ -68,8 +68,33 @@ public enum DeployPlanner {
         }
 
         let existing = snapshot.services(of: spec.name)
-        let serviceActions = spec.services.map { desired in
-            serviceAction(desired, current: existing.first { $0.Spec.Name == desired.Name }, snapshot: snapshot)
+        // etcd members whose data is on a host they can no longer run on: replaced by etcd's procedure.
+        let moves = EtcdReplacement.moves(services: existing, tasks: snapshot.memberTasks, nodes: snapshot.nodes)
+        let members = spec.services.filter { $0.Labels?[Component.label] == Component.etcd.rawValue }.count
+        if !moves.isEmpty, members - moves.count < EtcdReplacement.quorum(of: members) {
+            problems.append(.rollingChangeUnsafe(
+                service: moves.map(\.service).joined(separator: ", "),
+                reason: "\(moves.count) of the \(members) etcd members have lost their hosts (\(moves.map { "\($0.member) on \($0.from)" }.joined(separator: ", "))): "
+                    + "etcd has lost its quorum, and a member can be replaced only while the others hold it; restore etcd "
+                    + "from a snapshot (`etcdctl snapshot restore`, etcd docs, Disaster recovery), or bring the hosts back"))
+        }
+        let serviceActions = spec.services.map { desired -> DeployAction in
+            let current = existing.first { $0.Spec.Name == desired.Name }
+            guard let current, desired.Labels?[Component.label] == Component.etcd.rawValue else {
+                return serviceAction(desired, current: current, snapshot: snapshot)
+            }
+            // --initial-cluster-state is read only at a member's bootstrap: a replaced member keeps `existing` and its data directory.
+            let kept = EtcdReplacement.keepingMemberIdentity(desired, current: current.Spec)
+            if let move = moves.first(where: { $0.service == desired.Name }), SpecDiff.modeKind(current.Spec) == SpecDiff.modeKind(desired) {
+                return .replaceEtcdMember(id: current.ID, spec: EtcdReplacement.with(EtcdReplacement.clusterStateFlag, "existing", in: desired), move: move)
+            }
+            return serviceAction(kept, current: current, snapshot: snapshot)
+        }.map { action -> DeployAction in
+            // A change Swarm could never start (every host the service may run on is down) waits for the host.
+            guard case .updateService(_, let desired, let fields) = action, !snapshot.nodes.isEmpty else { return action }
+            let allowed = snapshot.nodes.filter { PlacementConstraint.allSatisfied(desired.TaskTemplate.constraints, by: $0.facts) }
+            guard !allowed.isEmpty, allowed.allSatisfy({ $0.state != .ready }) else { return action }
+            return .deferService(name: desired.Name, fields: fields, hosts: allowed.map(\.hostname).sorted())
         }
         if existing.isEmpty {
             // A stage made from nothing starts at once; the stage's gate waits for all of it.
@@ -78,10 +103,15 @@ public enum DeployPlanner {
             // A running stage: new services start at once (nothing depends on them yet); changes
             // go one service at a time in the rolling order, each healthy before the next.
             actions += serviceActions.filter { if case .createService = $0 { return true }; return false }
-            actions += serviceActions.filter { if case .leaveService = $0 { return true }; return false }
+            actions += serviceActions.filter {
+                switch $0 {
+                case .leaveService, .deferService: return true
+                default: return false
+                }
+            }
             let changes = serviceActions.enumerated().filter { _, action in
                 switch action {
-                case .updateService, .recreateService: return true
+                case .updateService, .recreateService, .replaceEtcdMember: return true
                 default: return false
                 }
             }
@@ -182,7 +212,7 @@ public enum DeployPlanner {
 
     static func component(of action: DeployAction) -> Component? {
         switch action {
-        case .updateService(_, let spec, _), .recreateService(_, let spec, _), .createService(let spec):
+        case .updateService(_, let spec, _), .recreateService(_, let spec, _), .createService(let spec), .replaceEtcdMember(_, let spec, _):
             return spec.Labels?[Component.label].flatMap(Component.init(rawValue:))
         default:
             return nil

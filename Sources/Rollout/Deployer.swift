@@ -36,11 +36,15 @@ public struct Deployer: Sendable {
     public let swarm: any SwarmAPI
     public let options: Options
     public let observer: any RolloutObserver
+    /// How etcd is asked while a member is replaced; nil: `etcdctl` jobs on the swarm (`JobEtcdControl`).
+    public let etcd: (any EtcdControl)?
 
-    public init(swarm: any SwarmAPI, options: Options = Options(), observer: any RolloutObserver = SilentObserver()) {
+    public init(swarm: any SwarmAPI, options: Options = Options(), observer: any RolloutObserver = SilentObserver(),
+                etcd: (any EtcdControl)? = nil) {
         self.swarm = swarm
         self.options = options
         self.observer = observer
+        self.etcd = etcd
     }
 
     /// Deploys `stages` (already prepared and checked) in order.
@@ -63,7 +67,10 @@ public struct Deployer: Sendable {
             while true {
                 do {
                     // Failures before this point (a crash loop while an upstream was down) do not count.
-                    if run.failuresSince == nil { run.failuresSince = try await swarm.info().SystemTime ?? EngineTime(nanoseconds: 0) }
+                    if run.failuresSince == nil {
+                        run.failuresSince = try await swarm.info().SystemTime ?? EngineTime(nanoseconds: 0)
+                        run.downAtStart = Set(try await swarm.nodes().filter { $0.state != .ready }.map(\.ID))
+                    }
                     // Membership changes the tiers' own procedures must make: refused before anything is written.
                     if !membershipChecked {
                         let current = try await SwarmSnapshot.read(swarm, stacks: chosen.map(\.spec.name))
@@ -90,6 +97,7 @@ public struct Deployer: Sendable {
                 }
             }
             report.changes[prepared.stage] = run.changes
+            if !run.leftDown.isEmpty { report.leftDown[prepared.stage] = run.leftDown }
             report.executed += run.executed
             if let healthyAfter = run.healthyAfter {
                 report.healthyAfter[prepared.stage] = healthyAfter
@@ -109,6 +117,10 @@ public struct Deployer: Sendable {
         /// When the Engine answered again after an outage during this stage.
         var engineBack: EngineTime?
         var healthyAfter: Duration?
+        /// Nodes already down when the stage began: what `DownHostTolerance` may leave.
+        var downAtStart: Set<String> = []
+        /// Services the gate passed without (their host down before the deploy), with why.
+        var leftDown: [String: String] = [:]
 
         init(stage: Stage, started: ContinuousClock.Instant) {
             self.stage = stage
@@ -169,8 +181,14 @@ public struct Deployer: Sendable {
                 try await ignoringMissing { try await swarm.removeService(id) }
             case .leaveService:
                 break
+            case .deferService(let name, let fields, let hosts):
+                run.leftDown[name] = "update deferred (\(fields.joined(separator: ", "))): every host it may run on is down (\(hosts.joined(separator: ", ")))"
+                observer.report(.serviceLeftDown(stage, name: name, reason: run.leftDown[name] ?? ""))
             case .stopForSessionExpiry(let id, _, let seconds):
                 try await stopForSessionExpiry(id, seconds: seconds)
+            case .replaceEtcdMember(let id, let spec, let move):
+                try await replaceEtcdMember(id: id, spec: resolved(spec), move: move, stage: prepared.stage,
+                                            members: snapshot.services(of: prepared.spec.name))
             case .waitForService:
                 // Services the plan changes later may be down or broken now (a repair): not waited for.
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
@@ -196,6 +214,52 @@ public struct Deployer: Sendable {
                 }
             }
             run.executed.append(action)
+        }
+    }
+
+    /// etcd's procedure for a member whose host is gone (`EtcdReplacement`), one step at a time,
+    /// each step skipped when etcd shows it done (a deploy cut short goes on where it stopped).
+    func replaceEtcdMember(id: String, spec: ServiceSpec, move: EtcdReplacement.Move, stage: Stage, members: [SwarmService]) async throws {
+        func refuse(_ reason: String) -> StageFailure {
+            StageFailure(stage: stage, reason: .rollingChangeUnsafe(service: move.service, reason: reason), services: [])
+        }
+        let memberServices = members.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
+        let others = memberServices.filter { $0.Spec.Name != move.service }
+        let clientURLs = others.compactMap { EtcdReplacement.argument("--advertise-client-urls=", in: $0.Spec) }
+        guard let control = etcd ?? JobEtcdControl.forMembers(others, swarm: swarm, healthyMember: nil), !clientURLs.isEmpty else {
+            throw refuse("no other etcd member to ask")
+        }
+        let healthy = try await control.healthy(endpoints: clientURLs).sorted()
+        guard !healthy.isEmpty else { throw refuse("none of the other etcd members is healthy (\(clientURLs.joined(separator: ", ")))") }
+        let listed = try await control.members(endpoints: healthy)
+        guard healthy.count >= EtcdReplacement.quorum(of: listed.count) else {
+            throw refuse("only \(healthy.count) of the \(listed.count) etcd members are healthy; a member is replaced only while "
+                + "the others hold the quorum (\(EtcdReplacement.quorum(of: listed.count))); bring the other hosts back first")
+        }
+        if let old = listed.first(where: { $0.started && $0.peerURLs.contains(move.peerURL) }) {
+            try await control.removeMember(id: old.id, endpoints: healthy)
+        }
+        if try await !control.members(endpoints: healthy).contains(where: { $0.peerURLs.contains(move.peerURL) }) {
+            try await control.addMember(name: move.member, peerURL: move.peerURL, endpoints: healthy)
+        }
+        guard let added = try await control.members(endpoints: healthy).first(where: { !$0.started && $0.peerURLs.contains(move.peerURL) }) else {
+            throw refuse("etcd does not list the member added for \(move.peerURL)")
+        }
+        try await write(EtcdReplacement.with(EtcdReplacement.dataDirFlag, EtcdReplacement.replacedDataDir(spec, memberID: added.id), in: spec), over: id)
+        // Started once it has joined and caught up: etcd lists it by name and every member answers.
+        let allURLs = memberServices.compactMap { EtcdReplacement.argument("--advertise-client-urls=", in: $0.Spec) }
+        let deadline = ContinuousClock.now + (options.stageTimeouts[stage] ?? options.stageTimeout)
+        while true {
+            let now = try await control.members(endpoints: healthy)
+            if now.contains(where: { $0.started && $0.name == move.member }),
+               try await control.healthy(endpoints: allURLs).count == allURLs.count { return }
+            guard ContinuousClock.now < deadline else {
+                throw StageFailure(stage: stage, reason: .timedOut(options.stageTimeouts[stage] ?? options.stageTimeout),
+                                   services: [StageFailure.ServiceProblem(service: move.service,
+                                                                          reason: "etcd member \(move.member) was added but has not started and caught up",
+                                                                          logLines: [])])
+            }
+            try await Task.sleep(for: options.pollInterval * 2)
         }
     }
 
@@ -311,6 +375,16 @@ public struct Deployer: Sendable {
             var verdict = StageHealth.evaluate(prepared.spec, services: services, tasks: tasks, failuresSince: run.failuresSince)
             verdict.services.removeAll { ignoring.contains($0.name) }
             let now = ContinuousClock.now
+            if !verdict.isHealthy, !run.downAtStart.isEmpty {
+                // Services only a host that was down before the deploy holds, in tiers that serve without them: not waited for.
+                let left = DownHostTolerance.tolerated(verdict, stack: prepared.spec, services: services, tasks: tasks,
+                                                       nodes: try await swarm.nodes(), downAtStart: run.downAtStart)
+                for (name, reason) in left.sorted(by: { $0.key < $1.key }) where run.leftDown[name] != reason {
+                    observer.report(.serviceLeftDown(prepared.stage, name: name, reason: reason))
+                    run.leftDown[name] = reason
+                }
+                verdict.services.removeAll { left[$0.name] != nil }
+            }
             observer.report(.waiting(prepared.stage, verdict: verdict, elapsed: now - run.started))
             if verdict.isHealthy { return }
 
@@ -389,6 +463,8 @@ public struct DeployReport: Sendable {
     public var executed: [DeployAction] = []
     public var healthyAfter: [Stage: Duration] = [:]
     public var healthyAt: [Stage: Date] = [:]
+    /// Per stage, services left down because their host was down before the deploy (`DownHostTolerance`).
+    public var leftDown: [Stage: [String: String]] = [:]
 
     /// Services created, updated, recreated, restarted or removed.
     public var writes: Int {

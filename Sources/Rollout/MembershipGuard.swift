@@ -87,7 +87,8 @@ public enum MembershipGuard {
 ///   only while a majority of the ensemble holds the data (ZooKeeper Administrator's Guide).
 /// - MinIO: a server with empty drives is healed from the others; the heal must finish before
 ///   another server is replaced (MinIO docs, "Recover after drive failure"/"Recover after node failure").
-/// swarmstage does not carry these out yet, so `label` refuses such a move before any write.
+/// swarmstage carries out etcd's (deploy, `EtcdReplacement`) for a member whose host is down; the
+/// others, and moving a member off a host that still runs, `label` refuses before any write.
 public enum MemberMoveGuard {
     public struct Move: Sendable, Equatable, CustomStringConvertible {
         public var tier: String
@@ -125,6 +126,10 @@ public enum MemberMoveGuard {
                   let home = nodes.first(where: { $0.ID == last.NodeID }) else { continue }
             let homeStays = home.state == .ready && PlacementConstraint.allSatisfied(constraints, by: facts(home, after: true))
             guard !homeStays else { continue }
+            // An etcd member whose host is down is handed on: deploy replaces it by etcd's procedure
+            // (`EtcdReplacement`); Swarm's start of it on the new host before that is refused by etcd itself
+            // ("member ... has already been bootstrapped"), with nothing written to the data.
+            if tier == Component.etcd.rawValue, home.state != .ready { continue }
             for node in nodes where node.ID != home.ID {
                 let before = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: false))
                 let after = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: true))
@@ -140,8 +145,8 @@ public enum MemberMoveGuard {
     static func procedure(_ tier: String) -> String {
         switch tier {
         case Component.etcd.rawValue:
-            return "etcd needs the dead member removed (`etcdctl member remove`) and the new one added (`etcdctl member add`, "
-                + "started with --initial-cluster-state existing), which swarmstage does not carry out yet"
+            return "a member whose host still runs keeps its data there; swarmstage replaces an etcd member (member remove, "
+                + "member add, started with --initial-cluster-state existing) only once its host is down: stop that host first"
         case Component.bookie.rawValue:
             return "a bookie with empty disks fails its cookie check; decommission the old bookie first "
                 + "(`bin/bookkeeper shell decommissionbookie`), which swarmstage does not carry out yet"

@@ -10,6 +10,8 @@ public enum RolloutEvent: Sendable {
         case restarted(reason: String)
         case unchanged
         case removed
+        /// An etcd member moved to another host by etcd's own procedure (member remove, add, start).
+        case memberReplaced(from: String, to: String)
     }
 
     case stageStarted(Stage, stack: String)
@@ -17,6 +19,8 @@ public enum RolloutEvent: Sendable {
     case service(Stage, name: String, change: ServiceChange)
     case waiting(Stage, verdict: StageVerdict, elapsed: Duration)
     case stageHealthy(Stage, elapsed: Duration)
+    /// A service the gate passed without, as `DownHostTolerance` allows: its host was already down.
+    case serviceLeftDown(Stage, name: String, reason: String)
     case stageSkipped(Stage, reason: String)
     case objectRemoved(Stage, kind: String, name: String)
     case stageRemoved(Stage, elapsed: Duration)

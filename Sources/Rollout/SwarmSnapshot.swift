@@ -1,3 +1,4 @@
+import Blueprint
 import StackConvert
 import SwarmModel
 
@@ -15,11 +16,14 @@ public struct SwarmSnapshot: Sendable {
     public var completedJobs: Set<String>
     /// The API version the Engine was read (and will be written) at: what it keeps of a spec.
     public var apiVersion: APIVersion
+    /// The tasks of the etcd member services: where each member's data is (`EtcdReplacement`).
+    public var memberTasks: [SwarmTask]
 
     public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
                 services: [SwarmService] = [], nodes: [SwarmNode] = [], completedJobs: Set<String> = [],
-                apiVersion: APIVersion = .newestSpoken) {
+                apiVersion: APIVersion = .newestSpoken, memberTasks: [SwarmTask] = []) {
         self.apiVersion = apiVersion
+        self.memberTasks = memberTasks
         self.networks = networks
         self.secrets = secrets
         self.configs = configs
@@ -39,9 +43,13 @@ public struct SwarmSnapshot: Sendable {
                 completedJobs.insert(job.Spec.Name)
             }
         }
+        var memberTasks: [SwarmTask] = []
+        for member in services where member.Spec.Labels?[Component.label] == Component.etcd.rawValue {
+            memberTasks += try await swarm.tasks(filters: .service(member.ID))
+        }
         return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
                              configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes(),
-                             completedJobs: completedJobs, apiVersion: swarm.apiVersion)
+                             completedJobs: completedJobs, apiVersion: swarm.apiVersion, memberTasks: memberTasks)
     }
 
     public func services(of stack: String) -> [SwarmService] {
@@ -75,11 +83,12 @@ public struct SwarmSnapshot: Sendable {
                 next.configs.removeAll { $0.ID == id }
             case .removeService(let id, _):
                 next.services.removeAll { $0.ID == id }
-            case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _):
+            case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _),
+                 .replaceEtcdMember(_, let spec, _):
                 next.completedJobs.remove(spec.Name)
                 next.services.removeAll { $0.Spec.Name == spec.Name }
                 next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))
-            case .leaveService, .waitForService, .waitForGate, .stopForSessionExpiry:
+            case .leaveService, .waitForService, .waitForGate, .stopForSessionExpiry, .deferService:
                 break
             }
         }

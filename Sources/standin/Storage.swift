@@ -73,15 +73,30 @@ func runNginx(_ arguments: [String]) -> Never {
         Log.line("standin nginx: :\(route.port) -> \(route.upstream) (\(servers.map { "\($0.0):\($0.1)" }.joined(separator: ", ")))")
         let counter = Lock()
         var next = 0
-        Network.serve(port: route.port) { client in
-            let start = counter.run { () -> Int in
-                defer { next += 1 }
-                return next
+        // nginx with `server NAME resolve` re-resolves its names in the background (the `resolver`'s
+        // `valid=10s`) and serves requests from the peers it knows: a request never waits for DNS. A
+        // name whose task is gone can take seconds to fail (the embedded DNS asks the outside, which
+        // the lab has not), so each name is resolved on a thread of its own, every second.
+        var known: [Int: [String]] = [:]
+        for (index, server) in servers.enumerated() {
+            Threads.start {
+                while true {
+                    let addresses = Network.resolve(server.0)
+                    counter.run { known[index] = addresses }
+                    Clock.sleep(1)
+                }
             }
-            // nginx with `server NAME resolve` keeps every address the name resolves to as a peer and
-            // goes round-robin over them; a peer that refuses the connection is skipped for the next
+        }
+        Network.serve(port: route.port) { client in
+            // Until every name had its first answer (nginx resolves before it serves), wait, briefly.
+            for _ in 0..<60 where counter.run({ known.count < servers.count }) { Clock.sleep(0.05) }
+            let (start, peers) = counter.run { () -> (Int, [(String, Int)]) in
+                defer { next += 1 }
+                let peers = servers.enumerated().flatMap { index, server in (known[index] ?? []).map { ($0, server.1) } }
+                return (next, peers)
+            }
+            // Round-robin over every address; a peer that refuses the connection is skipped for the next
             // (proxy_next_upstream / grpc_next_upstream "error", on by default).
-            let peers = servers.flatMap { server in Network.resolve(server.0).map { ($0, server.1) } }
             for offset in 0..<peers.count {
                 let (address, port) = peers[(start + offset) % peers.count]
                 if let upstream = Network.connect(host: address, port: port) {

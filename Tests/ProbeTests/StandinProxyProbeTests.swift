@@ -28,12 +28,16 @@ import TestSupport
         #expect(outcome == .unhealthy("no /milvus/configs/milvus.yaml"), "\(proxy.errors)")
 
         // SIGTERM: no new connections at once, the process lingers for its stop delay, then exits 0.
+        let terminated = ContinuousClock.now
         proxy.terminate()
         #expect(try await proxy.waitForOutput(containing: "stopping: no new connections", timeout: .seconds(20)), "\(proxy.errors)")
         try await Task.sleep(for: .milliseconds(300))
         #expect(await AvailabilityProbe.request(target, timeout: .seconds(1)) == .failed("connection refused"))
-        #expect(proxy.isRunning, "the stop delay keeps the process for 30 s")
+        // On two busy cores this task can be held for longer than the stop delay (CI, 2026-11-27:
+        // the process had ended by then): the delay is checked by the time it took, not by luck.
+        if ContinuousClock.now - terminated < .seconds(25) { #expect(proxy.isRunning, "the stop delay keeps the process for 30 s") }
         let ended = try await proxy.finish(timeout: .seconds(60))
+        #expect(ContinuousClock.now - terminated >= .seconds(29), "it lingered for its 30 s stop delay")
         #expect(ended.status == 0)
         #expect(ended.output.contains("stopped"))
     }

@@ -313,6 +313,14 @@ public actor FakeSwarm: SwarmAPI {
     private func reconcile(_ serviceID: String) {
         guard let service = serviceList.first(where: { $0.ID == serviceID }) else { return }
         let template = service.Spec.TaskTemplate
+        // Swarm's constraint enforcer: a task on a node that no longer satisfies the constraints
+        // (its label moved) is shut down; on a down node it stays listed as it was last seen.
+        let constraints = template.constraints
+        for i in taskList.indices where taskList[i].ServiceID == serviceID && taskList[i].DesiredState == .running {
+            guard let node = nodeList.first(where: { $0.ID == taskList[i].NodeID }),
+                  !PlacementConstraint.allSatisfied(constraints, by: node.facts) else { continue }
+            if node.state == .ready { shutDown(i) } else { taskList[i].DesiredState = .shutdown }
+        }
         for i in taskList.indices where taskList[i].ServiceID == serviceID && taskList[i].DesiredState == .running
             && !Self.sameJSON(taskList[i].Spec, template) {
             shutDown(i)

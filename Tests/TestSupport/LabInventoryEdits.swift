@@ -10,7 +10,6 @@ public enum LabInventoryEdits {
     /// their numbers (etcd2 and zk2 to lab-node4, minio2 and bookie1 to lab-manager3), as the
     /// README's runbook has a dead host's roles given to others.
     public static func replacingNode2() throws -> String {
-        var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
         let edits = [
             ("  - name: lab-node2\n    address: 10.77.0.12\n    roles: [etcd, zk, minio, bookie, broker, index]\n    size: lab\n", ""),
             ("    roles: [minio, bookie, coord, index]\n    size: lab\n",
@@ -18,6 +17,30 @@ public enum LabInventoryEdits {
             ("    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
              "    address: 10.77.0.16\n    roles: [manager, minio, bookie]\n    size: lab\n    labels: {minio2: \"true\", bookie1: \"true\"}\n"),
         ]
+        return try edited(edits)
+    }
+
+    /// inventory/lab.yml with lab-node2's etcd member handed to `host` under its number (etcd2),
+    /// its other roles left where they are: what an operator does when lab-node2 is gone and etcd
+    /// must be whole again (the other tiers keep running one member short).
+    public static func handingNode2sEtcdMember(to host: String) throws -> String {
+        let text = try edited([
+            ("  - name: lab-node2\n    address: 10.77.0.12\n    roles: [etcd, zk, minio, bookie, broker, index]\n",
+             "  - name: lab-node2\n    address: 10.77.0.12\n    roles: [zk, minio, bookie, broker, index]\n"),
+        ])
+        var lines = text.components(separatedBy: "\n")
+        guard let entry = lines.firstIndex(of: "  - name: \(host)"),
+              let roles = lines[entry...].firstIndex(where: { $0.hasPrefix("    roles: [") }),
+              let size = lines[roles...].firstIndex(where: { $0.hasPrefix("    size: ") }) else {
+            throw NotFound(description: "inventory/lab.yml has no host \(host) with roles and size")
+        }
+        lines[roles] = lines[roles].replacingOccurrences(of: "roles: [", with: "roles: [etcd, ")
+        lines.insert("    labels: {etcd2: \"true\"}", at: size + 1)
+        return lines.joined(separator: "\n")
+    }
+
+    static func edited(_ edits: [(String, String)]) throws -> String {
+        var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
         for (old, new) in edits {
             guard text.contains(old) else { throw NotFound(description: "inventory/lab.yml no longer contains \(old.debugDescription)") }
             text = text.replacingOccurrences(of: old, with: new)

@@ -78,6 +78,7 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case let .objectCreated(_, kind, name): return "  created \(kind) \(name)"
         case let .service(_, name, change): return "  \(name): \(describe(change))"
         case let .stageHealthy(stage, elapsed): return "stage \(stage.number) \(stage.rawValue): healthy after \(seconds(elapsed))"
+        case let .serviceLeftDown(_, name, reason): return "  \(name): left down: \(reason)"
         case let .stageSkipped(stage, reason): return "stage \(stage.number) \(stage.rawValue): skipped (\(reason))"
         case let .objectRemoved(_, kind, name): return "  removed \(kind) \(name)"
         case let .stageRemoved(stage, elapsed): return "stage \(stage.number) \(stage.rawValue): removed in \(seconds(elapsed))"
@@ -110,7 +111,7 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .engineBack:
             board.note = nil
             permanentLive(event)
-        case .objectCreated, .service, .objectRemoved:
+        case .objectCreated, .service, .objectRemoved, .serviceLeftDown:
             permanentLive(event)
         }
     }
@@ -158,6 +159,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .restarted(let reason): return "restart (\(reason))"
         case .unchanged: return "unchanged"
         case .removed: return "remove"
+        case .memberReplaced(let from, let to):
+            return "replace the etcd member: member remove (its data was on \(from)), member add, start on \(to) with --initial-cluster-state existing"
         }
     }
 
@@ -181,6 +184,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
                           "services": verdict.services.count, "running": verdict.running, "desired": verdict.desired]) { $1 }
         case let .stageHealthy(stage, elapsed): fields.merge(["event": "stage-healthy", "stage": stage.rawValue, "elapsedSeconds": Self.number(elapsed)]) { $1 }
         case let .stageSkipped(stage, reason): fields.merge(["event": "stage-skipped", "stage": stage.rawValue, "reason": reason]) { $1 }
+        case let .serviceLeftDown(stage, name, reason):
+            fields.merge(["event": "left-down", "stage": stage.rawValue, "service": name, "reason": reason]) { $1 }
         case let .objectRemoved(stage, kind, name): fields.merge(["event": "removed", "stage": stage.rawValue, "kind": kind, "name": name]) { $1 }
         case let .stageRemoved(stage, elapsed): fields.merge(["event": "stage-removed", "stage": stage.rawValue, "elapsedSeconds": Self.number(elapsed)]) { $1 }
         case let .stopping(stage, tasksLeft, elapsed):

@@ -47,12 +47,21 @@ struct StackApplication {
             throw Failure(message: message, code: failure.reason.isRefusal ? .usage : .failed)
         }
         let changed = report.writes, writes = engine.writes.value
-        guard changed > 0 || writes > 0 else {
-            Console.out("deployed: nothing changed (0 Engine writes), every stage is healthy")
-            return
+        let left = report.leftDown.values.flatMap { $0 }.sorted { $0.key < $1.key }
+        let health = left.isEmpty ? "every stage is healthy"
+            : "every stage is healthy but for \(left.count) service\(left.count == 1 ? "" : "s") on hosts that were down before this deploy"
+        if changed > 0 || writes > 0 {
+            let revision = try await store.record(files: files, inventory: inventory, reason: reason)
+            Console.out("deployed: \(changed) service change\(changed == 1 ? "" : "s") (\(writes) Engine writes), \(health); "
+                + "recorded as revision \(revision.number)")
+        } else {
+            Console.out("deployed: nothing changed (0 Engine writes), \(health)")
         }
-        let revision = try await store.record(files: files, inventory: inventory, reason: reason)
-        Console.out("deployed: \(changed) service change\(changed == 1 ? "" : "s") (\(writes) Engine writes), every stage is healthy; "
-            + "recorded as revision \(revision.number)")
+        guard left.isEmpty else {
+            // Degraded, as `health` would say: the cluster serves, those services wait for their hosts.
+            let lines = left.map { "  \($0.key): \($0.value)" }.joined(separator: "\n")
+            throw Failure(message: "degraded: left down\n\(lines)\nbring the hosts back, or hand their roles to others "
+                + "(README, Runbook: a host died)", code: .degraded)
+        }
     }
 }

@@ -130,6 +130,9 @@ enum PlanText {
         case .waitForService(_, let name): return "  then wait until \(name) is healthy, before the next change"
         case .stopForSessionExpiry(_, let name, let seconds):
             return "\(name): stop, then wait \(seconds) s for its etcd session to expire before it starts again"
+        case .deferService(let name, let fields, let hosts):
+            return "\(name): update deferred (\(fields.joined(separator: ", "))): every host it may run on is down "
+                + "(\(hosts.joined(separator: ", "))); the first deploy after one returns makes it"
         case .waitForGate: return nil
         default:
             guard let name = action.serviceName, let change = action.serviceChange else { return nil }

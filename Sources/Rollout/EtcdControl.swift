@@ -1,0 +1,119 @@
+import Blueprint
+import Foundation
+import SwarmModel
+
+/// What deploy asks of a running etcd cluster while it replaces a member.
+public protocol EtcdControl: Sendable {
+    /// `etcdctl member list` through any of `endpoints`.
+    func members(endpoints: [String]) async throws -> [EtcdMember]
+    /// The endpoints among `endpoints` that answer `etcdctl endpoint health` (a leader, a committed proposal).
+    func healthy(endpoints: [String]) async throws -> Set<String>
+    func removeMember(id: String, endpoints: [String]) async throws
+    func addMember(name: String, peerURL: String, endpoints: [String]) async throws
+}
+
+/// An etcdctl command etcd refused, with what it said.
+public struct EtcdCommandError: Error, Sendable, CustomStringConvertible {
+    public var command: String
+    public var output: String
+    public var description: String { "etcdctl \(command) failed: \(output.isEmpty ? "no output" : output)" }
+
+    public init(command: String, output: String) {
+        self.command = command
+        self.output = output
+    }
+}
+
+/// Runs `etcdctl` where a client of the cluster runs: a one-shot Swarm job on the stack's
+/// overlay network, from the etcd members' own image (which has etcdctl) and placed where a
+/// member runs (so the image is there without a registry), its output read back from the
+/// service's logs; the job is removed afterwards. Each command is one job: a few seconds, and
+/// only while a member is being replaced (a deploy with nothing to replace runs none).
+public struct JobEtcdControl: EtcdControl {
+    public let swarm: any SwarmAPI
+    public let image: String
+    /// The network (ID or name) the members are on.
+    public let network: String
+    public let constraints: [String]
+    public let timeout: Duration
+    /// The jobs' names begin with it.
+    public let namePrefix: String
+
+    public init(swarm: any SwarmAPI, image: String, network: String, constraints: [String], timeout: Duration = .seconds(120),
+                namePrefix: String = "swarmstage-etcdctl") {
+        self.swarm = swarm
+        self.image = image
+        self.network = network
+        self.constraints = constraints
+        self.timeout = timeout
+        self.namePrefix = namePrefix
+    }
+
+    /// The control for a stage's etcd members: their image, network and a healthy member's placement.
+    public static func forMembers(_ services: [SwarmService], swarm: any SwarmAPI, healthyMember: String?) -> JobEtcdControl? {
+        let members = services.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
+        guard let chosen = members.first(where: { $0.Spec.Name == healthyMember }) ?? members.first,
+              let image = chosen.Spec.TaskTemplate.ContainerSpec?.Image,
+              let network = chosen.Spec.TaskTemplate.Networks?.first?.Target else { return nil }
+        return JobEtcdControl(swarm: swarm, image: image, network: network,
+                              constraints: chosen.Spec.TaskTemplate.Placement?.Constraints ?? [])
+    }
+
+    public func members(endpoints: [String]) async throws -> [EtcdMember] {
+        let (succeeded, output) = try await run(["member", "list"], endpoints: endpoints)
+        guard succeeded else { throw EtcdCommandError(command: "member list", output: output) }
+        return EtcdMember.parseList(output)
+    }
+
+    public func healthy(endpoints: [String]) async throws -> Set<String> {
+        // Exits 1 when any endpoint is unhealthy; the healthy ones are still named.
+        EtcdMember.healthyEndpoints(try await run(["endpoint", "health"], endpoints: endpoints).output)
+    }
+
+    public func removeMember(id: String, endpoints: [String]) async throws {
+        let (succeeded, output) = try await run(["member", "remove", id], endpoints: endpoints)
+        guard succeeded else { throw EtcdCommandError(command: "member remove \(id)", output: output) }
+    }
+
+    public func addMember(name: String, peerURL: String, endpoints: [String]) async throws {
+        let (succeeded, output) = try await run(["member", "add", name, "--peer-urls=\(peerURL)"], endpoints: endpoints)
+        guard succeeded else { throw EtcdCommandError(command: "member add \(name)", output: output) }
+    }
+
+    /// One etcdctl command; whether it exited 0, and what it printed.
+    public func run(_ arguments: [String], endpoints: [String]) async throws -> (succeeded: Bool, output: String) {
+        let name = "\(namePrefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        let command = ["etcdctl", "--endpoints=\(endpoints.joined(separator: ","))", "--dial-timeout=3s", "--command-timeout=10s"]
+            + arguments
+        let spec = ServiceSpec(
+            Name: name, Labels: ["io.swarmstage.etcdctl": arguments.prefix(2).joined(separator: " ")],
+            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Args: command),
+                                   RestartPolicy: RestartPolicy(Condition: "none"),
+                                   Placement: Placement(Constraints: constraints),
+                                   Networks: [NetworkAttachment(Target: network)]),
+            Mode: ServiceMode(ReplicatedJob: .init(MaxConcurrent: 1, TotalCompletions: 1)))
+        let id = try await swarm.createService(spec)
+        do {
+            let deadline = ContinuousClock.now + timeout
+            var ended: TaskState?
+            while ContinuousClock.now < deadline {
+                let tasks = try await swarm.tasks(filters: .service(id))
+                if let done = tasks.first(where: { [.complete, .failed, .rejected].contains($0.Status.State) }) {
+                    ended = done.Status.State
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            var lines: [String] = []
+            for try await line in try await swarm.serviceLogs(id, tail: 1000, follow: false) { lines.append(line.text) }
+            try await swarm.removeService(id)
+            guard let ended else {
+                throw EtcdCommandError(command: arguments.joined(separator: " "), output: "did not end within \(timeout)")
+            }
+            return (ended == .complete, lines.joined(separator: "\n"))
+        } catch {
+            try? await swarm.removeService(id)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Blueprint
+import StackConvert
+import SwarmModel
+
+/// A member as etcd lists it (`etcdctl member list`, simple format): a member added but not
+/// started yet has no name.
+public struct EtcdMember: Sendable, Equatable {
+    /// Hexadecimal, as `member list` prints it and `member remove` takes it.
+    public var id: String
+    public var name: String
+    public var peerURLs: [String]
+    public var started: Bool
+
+    public init(id: String, name: String, peerURLs: [String], started: Bool) {
+        self.id = id
+        self.name = name
+        self.peerURLs = peerURLs
+        self.started = started
+    }
+
+    /// Lines `ID, status, name, peer URLs, client URLs, is learner` (etcdctl 3.4 and 3.5); other lines are skipped.
+    public static func parseList(_ output: String) -> [EtcdMember] {
+        output.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count >= 5, ["started", "unstarted"].contains(fields[1]), !fields[0].isEmpty,
+                  fields[0].allSatisfy(\.isHexDigit) else { return nil }
+            return EtcdMember(id: fields[0], name: fields[2], peerURLs: fields[3].split(separator: " ").map(String.init),
+                              started: fields[1] == "started")
+        }
+    }
+
+    /// The endpoints `etcdctl endpoint health` named healthy ("URL is healthy: ...").
+    public static func healthyEndpoints(_ output: String) -> Set<String> {
+        Set(output.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: " is healthy") else { return nil }
+            return String(line[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
+        })
+    }
+}
+
+/// Replacing an etcd member whose data is on a host it can no longer run on (a dead host whose
+/// `etcdN` label the inventory gave to a spare one), as etcd documents it ("Runtime
+/// reconfiguration", replace a failed machine; `etcdctl member remove` / `member add`):
+/// the others must hold a quorum; the dead member is removed, the new one added under the same
+/// name and peer URL, and started with `--initial-cluster-state existing` and an empty data
+/// directory, from which it receives the data from the leader. One member at a time.
+///
+/// `--initial-cluster-state` is read only when a member bootstraps: with a data directory,
+/// etcd ignores it (etcd FAQ; etcd 3.4 logs "already initialized as member before"), so a
+/// service that runs `existing` after a replacement is left so; the stack file's `new` stays
+/// what a new cluster starts with.
+public enum EtcdReplacement {
+    public static let clusterStateFlag = "--initial-cluster-state="
+
+    /// A member service whose data is on `from` while its labels now let it run only elsewhere.
+    public struct Move: Sendable, Equatable {
+        public var service: String
+        /// The member's name (`--name`) and peer URL (`--initial-advertise-peer-urls`).
+        public var member: String
+        public var peerURL: String
+        public var from: String
+        public var fromState: String
+        public var to: [String]
+
+        public init(service: String, member: String, peerURL: String, from: String, fromState: String, to: [String]) {
+            self.service = service
+            self.member = member
+            self.peerURL = peerURL
+            self.from = from
+            self.fromState = fromState
+            self.to = to
+        }
+    }
+
+    public static func argument(_ flag: String, in spec: ServiceSpec) -> String? {
+        (spec.TaskTemplate.ContainerSpec?.Args ?? []).first { $0.hasPrefix(flag) }.map { String($0.dropFirst(flag.count)) }
+    }
+
+    public static let dataDirFlag = "--data-dir="
+
+    public static func clusterState(_ spec: ServiceSpec) -> String? { argument(clusterStateFlag, in: spec) }
+
+    /// The spec with `<flag><value>` for the argument that has the flag (when it has it at all).
+    public static func with(_ flag: String, _ value: String, in spec: ServiceSpec) -> ServiceSpec {
+        var spec = spec
+        let args = spec.TaskTemplate.ContainerSpec?.Args?.map { $0.hasPrefix(flag) ? flag + value : $0 }
+        spec.TaskTemplate.ContainerSpec?.Args = args
+        return spec
+    }
+
+    /// A member added by a replacement runs in a data directory of its own, named after its
+    /// member ID: whatever an earlier start left in the stack's data directory on that host
+    /// (Swarm starts the member there as soon as its label moves, and etcd may bootstrap a WAL
+    /// under the old member's identity before it learns that identity is taken; seen in the lab)
+    /// is not mistaken for its state ("the member has been permanently removed from the cluster").
+    public static func replacedDataDir(_ spec: ServiceSpec, memberID: String) -> String {
+        let base = argument(dataDirFlag, in: spec) ?? "/var/etcd/data"
+        let parent = base.split(separator: "/").dropLast().joined(separator: "/")
+        return "/\(parent)/member-\(memberID)"
+    }
+
+    /// What a member replaced earlier keeps of its running spec: `existing` (read only at
+    /// bootstrap) and its own data directory.
+    public static func keepingMemberIdentity(_ desired: ServiceSpec, current: ServiceSpec) -> ServiceSpec {
+        guard clusterState(current) == "existing" else { return desired }
+        var kept = with(clusterStateFlag, "existing", in: desired)
+        if let dataDir = argument(dataDirFlag, in: current) { kept = with(dataDirFlag, dataDir, in: kept) }
+        return kept
+    }
+
+    /// Which member services have moved: for each etcd member that runs, where its data is (the
+    /// node of its oldest task of the current spec that was placed and started) against where
+    /// its constraints let it run now. A member whose home is down or no longer eligible while
+    /// another ready node is eligible has moved; one whose only eligible node is down has not
+    /// (that host may come back with its data).
+    public static func moves(services: [SwarmService], tasks: [SwarmTask], nodes: [SwarmNode]) -> [Move] {
+        var moves: [Move] = []
+        for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name })
+        where service.Spec.Labels?[Component.label] == Component.etcd.rawValue {
+            guard let member = argument("--name=", in: service.Spec),
+                  let peerURL = argument("--initial-advertise-peer-urls=", in: service.Spec) else { continue }
+            let started: Set<TaskState> = [.running, .complete, .failed, .shutdown, .orphaned]
+            let placed = tasks.filter {
+                $0.ServiceID == service.ID && $0.NodeID != nil && started.contains($0.Status.State)
+                    && SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate)
+            }
+            let zero = EngineTime(nanoseconds: 0)
+            guard let first = placed.min(by: { ($0.CreatedAt ?? zero) < ($1.CreatedAt ?? zero) }),
+                  let home = nodes.first(where: { $0.ID == first.NodeID }) else { continue }
+            let constraints = service.Spec.TaskTemplate.constraints
+            let eligible = nodes.filter { $0.state == .ready && PlacementConstraint.allSatisfied(constraints, by: $0.facts) }
+            guard !eligible.contains(where: { $0.ID == home.ID }), !eligible.isEmpty else { continue }
+            moves.append(Move(service: service.Spec.Name, member: member, peerURL: peerURL, from: home.hostname,
+                              fromState: home.state.rawValue, to: eligible.map(\.hostname).sorted()))
+        }
+        return moves
+    }
+
+    /// The members a quorum needs: a majority of all members, counted by etcd.
+    public static func quorum(of members: Int) -> Int { members / 2 + 1 }
+}

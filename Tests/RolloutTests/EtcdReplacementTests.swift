@@ -1,0 +1,164 @@
+import Foundation
+import Inventory
+import Rollout
+import SwarmModel
+import Testing
+import TestSupport
+
+/// A dead host's etcd member handed to a spare host is replaced by etcd's procedure, one member
+/// at a time with the others' quorum checked; what cannot be done safely is refused before the
+/// first write. The lab proves it with the real etcd (LabEtcdReplacementTests).
+@Suite("etcd member replacement against a fake swarm")
+struct EtcdReplacementTests {
+    typealias Cluster = FakeSwarmDeployTests.Cluster
+
+    @Test func etcdctlOutputIsReadAsEtcd34PrintsIt() {
+        let list = """
+            8e9e05c52164694d, started, etcd1, http://etcd1:2380, http://etcd1:2379, false
+            91bc3c398fb3c146, started, etcd2, http://etcd2:2380, http://etcd2:2379, false
+            fd422379fda50e48, unstarted, , http://etcd3:2380, , false
+            {"level":"warn","msg":"some log line"}
+            """
+        #expect(EtcdMember.parseList(list) == [
+            EtcdMember(id: "8e9e05c52164694d", name: "etcd1", peerURLs: ["http://etcd1:2380"], started: true),
+            EtcdMember(id: "91bc3c398fb3c146", name: "etcd2", peerURLs: ["http://etcd2:2380"], started: true),
+            EtcdMember(id: "fd422379fda50e48", name: "", peerURLs: ["http://etcd3:2380"], started: false),
+        ])
+        let health = """
+            http://etcd1:2379 is healthy: successfully committed proposal: took = 2.317ms
+            http://etcd2:2379 is unhealthy: failed to commit proposal: context deadline exceeded
+            Error: unhealthy cluster
+            """
+        #expect(EtcdMember.healthyEndpoints(health) == ["http://etcd1:2379"])
+    }
+
+    /// The lab deployed, lab-node2 lost, its etcd member's label handed to lab-node4.
+    static func handedOn() async throws -> (Cluster, FakeSwarm, FakeEtcd) {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let etcd = FakeEtcd(members: ["etcd1", "etcd2", "etcd3"], swarm: swarm)
+        await swarm.loseNode("lab-node2")
+        await etcd.setDown("etcd2")
+        let edited = try Cluster(InventoryLoader.parse(try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-node4"), file: "lab.yml"))
+        await swarm.label(edited.inventory)
+        return (edited, swarm, etcd)
+    }
+
+    static func deploy(_ cluster: Cluster, on swarm: FakeSwarm, etcd: FakeEtcd) async throws -> DeployReport {
+        try await Deployer(swarm: swarm, options: FakeSwarmDeployTests.fast(), etcd: etcd)
+            .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: Set(Stage.allCases))
+    }
+
+    @Test func aDeadHostsMemberHandedOnIsRemovedAddedAndStartedAsExisting() async throws {
+        let (cluster, swarm, etcd) = try await Self.handedOn()
+        let before = await etcd.list
+        let oldID = try #require(before.first { $0.name == "etcd2" }?.id)
+
+        // The plan: one step for etcd2, nothing else in the storage stage changes.
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        let storage = try #require(plans.first { $0.stage == .storage })
+        #expect(storage.problems.isEmpty)
+        let replacements = storage.writes.compactMap { action -> EtcdReplacement.Move? in
+            if case .replaceEtcdMember(_, let spec, let move) = action {
+                #expect(EtcdReplacement.clusterState(spec) == "existing")
+                return move
+            }
+            return nil
+        }
+        #expect(replacements == [EtcdReplacement.Move(service: "lab-storage_etcd2", member: "etcd2", peerURL: "http://etcd2:2380",
+                                                      from: "lab-node2", fromState: "down", to: ["lab-node4"])])
+        // lab-node4 runs one service more (etcd2): its services' shares shrink, updated one by one after the replacement.
+        let node4 = Set(["lab-storage_minio4"])
+        // lab-node2's own services would be resized too (it lost etcd2), but their only host is down: deferred.
+        #expect(storage.actions.contains { if case .deferService("lab-storage_minio2", _, ["lab-node2"]) = $0 { return true }; return false })
+        #expect(Set(storage.writes.dropFirst().compactMap(\.serviceName)) == node4, "\(storage.writes.map(\.serviceName))")
+
+        let report = try await Self.deploy(cluster, on: swarm, etcd: etcd)
+        #expect(report.changes[.storage]?["lab-storage_etcd2"] == .memberReplaced(from: "lab-node2", to: "lab-node4"))
+        #expect(await etcd.commands == ["member remove etcd2", "member add etcd2 http://etcd2:2380"])
+        // The gates passed without lab-node2's services (down before the deploy; their tiers serve): named, not waited for.
+        let left = report.leftDown.values.reduce(into: [String: String]()) { $0.merge($1) { a, _ in a } }
+        #expect(left["lab-storage_minio2"]?.hasPrefix("update deferred") == true, "\(left)")
+        #expect(Set(left.keys).isSuperset(of: ["lab-storage_minio2", "lab-pulsar_zk2", "lab-pulsar_bookie1", "lab-milvus_indexnode1"]), "\(left)")
+        #expect(left.values.allSatisfy { $0.contains("lab-node2") }, "\(left)")
+        let after = await etcd.list
+        #expect(after.map(\.name).sorted() == ["etcd1", "etcd2", "etcd3"] && after.allSatisfy(\.started))
+        #expect(!after.contains { $0.id == oldID }, "the dead member is gone from etcd's list")
+        let service = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_etcd2" })
+        #expect(EtcdReplacement.clusterState(service.Spec) == "existing")
+        // In a data directory of its own: nothing an earlier start left on lab-node4 is taken for its state.
+        let newID = try #require(after.first { $0.name == "etcd2" }?.id)
+        #expect(EtcdReplacement.argument("--data-dir=", in: service.Spec) == "/var/etcd/member-\(newID)")
+        let nodes = await swarm.nodeList
+        let running = await swarm.taskList.filter { $0.ServiceID == service.ID && $0.DesiredState == .running }
+        #expect(running.compactMap { task in nodes.first { $0.ID == task.NodeID }?.hostname } == ["lab-node4"])
+
+        // Done: the next deploy replaces nothing, keeps `existing` (read only at bootstrap), writes nothing.
+        let writes = await swarm.writes
+        #expect(try await Self.deploy(cluster, on: swarm, etcd: etcd).writes == 0)
+        #expect(await swarm.writes == writes)
+        #expect(await etcd.commands.count == 2)
+    }
+
+    @Test func aDeployCutShortAfterMemberAddGoesOnWithTheStart() async throws {
+        let (cluster, swarm, etcd) = try await Self.handedOn()
+        await etcd.replaceWithUnstarted("etcd2")
+        _ = try await Self.deploy(cluster, on: swarm, etcd: etcd)
+        #expect(await etcd.commands.isEmpty, "etcd showed remove and add done: neither is repeated")
+        #expect(await etcd.list.contains { $0.name == "etcd2" && $0.started })
+    }
+
+    @Test func aHostThatIsDownWithItsLabelsIsNotAReplacement() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        await swarm.loseNode("lab-node2")
+        // It may come back with its data: nothing is planned for its member.
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        #expect(!plans.flatMap(\.actions).contains { if case .replaceEtcdMember = $0 { return true }; return false })
+    }
+
+    @Test func aReplacementWhileAnotherMemberIsDownIsRefusedWithNothingRemoved() async throws {
+        let (cluster, swarm, etcd) = try await Self.handedOn()
+        await etcd.setDown("etcd3")
+        let writes = await swarm.writes
+        let failure = try await #require(throws: StageFailure.self) { try await Self.deploy(cluster, on: swarm, etcd: etcd) }
+        guard case .rollingChangeUnsafe(let service, let reason) = failure.reason else {
+            Issue.record("\(failure.reason)")
+            return
+        }
+        #expect(service == "lab-storage_etcd2")
+        #expect(reason.contains("none of the other etcd members is healthy") || reason.contains("are healthy"), "\(reason)")
+        let members = await etcd.list
+        #expect(await etcd.commands.isEmpty && members.count == 3)
+        #expect(await swarm.writes == writes, "nothing written: the service still has its old spec")
+    }
+
+    @Test func twoOfThreeMembersLostIsRefusedBeforeAnyWrite() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        await swarm.loseNode("lab-node1")
+        await swarm.loseNode("lab-node2")
+        // etcd1 and etcd2 both handed on: lab-node4 and lab-manager3.
+        var text = try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-node4")
+        text = text.replacingOccurrences(of: "    roles: [etcd, zk, minio, coord, query]\n", with: "    roles: [zk, minio, coord, query]\n")
+        text = text.replacingOccurrences(of: "  - name: lab-manager3\n    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
+                                         with: "  - name: lab-manager3\n    address: 10.77.0.16\n    roles: [manager, etcd]\n    size: lab\n    labels: {etcd1: \"true\"}\n")
+        let edited = try Cluster(InventoryLoader.parse(text, file: "lab.yml"))
+        await swarm.label(edited.inventory)
+        let etcd = FakeEtcd(members: ["etcd1", "etcd2", "etcd3"], swarm: swarm)
+        let plans = try await FakeSwarmDeployTests.plan(edited, on: swarm)
+        let problem = try #require(plans.first { $0.stage == .storage }?.problems.first)
+        guard case .rollingChangeUnsafe(_, let reason) = problem else {
+            Issue.record("\(problem)")
+            return
+        }
+        #expect(reason.hasPrefix("2 of the 3 etcd members have lost their hosts (etcd1 on lab-node1, etcd2 on lab-node2): etcd has lost its quorum"))
+        let writes = await swarm.writes
+        await #expect(throws: StageFailure.self) { try await Self.deploy(edited, on: swarm, etcd: etcd) }
+        #expect(await swarm.writes == writes)
+        #expect(await etcd.commands.isEmpty)
+    }
+}
