@@ -48,6 +48,10 @@ public enum Component: String, CaseIterable, Sendable, Hashable {
     /// The service label that names a service's component.
     public static let label = "io.swarmstage.component"
 
+    /// How many of `members` a quorum tier needs up: a majority (etcd and ZooKeeper's quorum;
+    /// MinIO's write quorum with its default parity).
+    public static func majority(of members: Int) -> Int { members / 2 + 1 }
+
     /// How losing instances of a component affects the cluster.
     public enum Availability: Sendable {
         /// Needs a majority of its members (etcd, ZooKeeper) or, for MinIO's erasure coding, more than half.

@@ -179,7 +179,7 @@ public struct ClusterHealth: Sendable {
                 let up = members.filter { reports[$0].status == .healthy }.count
                 let down = members.count - up
                 let availability = Component(rawValue: family)?.availability ?? .essential
-                if availability == .quorum { quorums.append(QuorumReport(family: family, up: up, members: members.count, needed: members.count / 2 + 1)) }
+                if availability == .quorum { quorums.append(QuorumReport(family: family, up: up, members: members.count, needed: Component.majority(of: members.count))) }
                 guard down > 0 else { continue }
                 let severity: Status
                 switch availability {

@@ -36,7 +36,7 @@ public enum DownHostTolerance {
             let healthy = siblings.filter(\.isHealthy).count
             switch component.availability {
             case .quorum:
-                let needed = siblings.count / 2 + 1
+                let needed = Component.majority(of: siblings.count)
                 guard healthy >= needed else { continue }
                 result[health.name] = "its host \(names) was down before this deploy; \(component.rawValue) keeps its quorum: "
                     + "\(healthy) of \(siblings.count) members healthy (\(needed) needed)"

@@ -137,5 +137,5 @@ public enum EtcdReplacement {
     }
 
     /// The members a quorum needs: a majority of all members, counted by etcd.
-    public static func quorum(of members: Int) -> Int { members / 2 + 1 }
+    public static func quorum(of members: Int) -> Int { Component.majority(of: members) }
 }
