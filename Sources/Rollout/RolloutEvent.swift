@@ -26,6 +26,8 @@ public enum RolloutEvent: Sendable {
     case stageRemoved(Stage, elapsed: Duration)
     /// Teardown: tasks still stopping, per service.
     case stopping(Stage, tasksLeft: [String: Int], elapsed: Duration)
+    /// Teardown: a removed service's task on a node that is down; Swarm stops it when the node is back.
+    case taskLeftOnDownNode(Stage, service: String, host: String)
     /// The Engine stopped answering (a daemon restart); the deploy waits for it.
     case engineLost(Stage, reason: String)
     /// The Engine answers again; the stage is applied again from what it holds.

@@ -48,8 +48,27 @@ public struct Teardown: Sendable {
         }
         // Completed job tasks stay listed after their service is gone: wait for tasks to end, not to vanish.
         let names = Dictionary(services.map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
-        try await waitUntil(stage, "the tasks of \(stack) to stop") {
-            let live = try await swarm.tasks(filters: namespace).filter { !$0.Status.State.isTerminal }
+        // A task on a node that is down (not `unknown`: that is a manager that just started and
+        // has not heard from the node yet) keeps its last state until the node is back (Swarm has no
+        // one to ask): it is named once and not waited for, as `docker stack rm` does not wait.
+        // Swarm removes the network once no service and no task meant to run uses it.
+        var live: [SwarmTask] = []
+        var named: Set<String> = []
+        try await waitUntil(stage, "the tasks of \(stack) to stop", still: { try await Self.describe(live, names: names, nodes: swarm.nodes()) }) {
+            let tasks = try await swarm.tasks(filters: namespace).filter { !$0.Status.State.isTerminal }
+            if tasks.isEmpty {
+                live = []
+            } else {
+                let down = Dictionary(try await swarm.nodes().filter { [.down, .disconnected].contains($0.state) }.map { ($0.ID, $0.hostname) },
+                                      uniquingKeysWith: { first, _ in first })
+                live = tasks.filter { task in
+                    guard let node = task.NodeID, let host = down[node] else { return true }
+                    if named.insert(task.ID).inserted {
+                        observer.report(.taskLeftOnDownNode(stage, service: names[task.ServiceID] ?? task.ServiceID, host: host))
+                    }
+                    return false
+                }
+            }
             let left = Dictionary(grouping: live, by: { names[$0.ServiceID] ?? $0.ServiceID }).mapValues(\.count)
             observer.report(.stopping(stage, tasksLeft: left, elapsed: ContinuousClock.now - started))
             return live.isEmpty
@@ -83,13 +102,26 @@ public struct Teardown: Sendable {
         do { try await body() } catch let error as EngineError where error.isNotFound {}
     }
 
-    func waitUntil(_ stage: Stage, _ what: String, _ condition: () async throws -> Bool) async throws {
+    func waitUntil(_ stage: Stage, _ what: String, still: () async throws -> [String] = { [] },
+                   _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: pollInterval)
         }
-        throw TeardownTimeout(stage: stage, waitingFor: what, timeout: timeout)
+        throw TeardownTimeout(stage: stage, waitingFor: what, timeout: timeout, still: (try? await still()) ?? [])
+    }
+
+    /// What is still there, a line a task: its service, its node and that node's state (a task
+    /// on a node that is down is reported stopped only once the node is back), and its state.
+    static func describe(_ tasks: [SwarmTask], names: [String: String], nodes: [SwarmNode]) -> [String] {
+        let byID = Dictionary(nodes.map { ($0.ID, $0) }, uniquingKeysWith: { first, _ in first })
+        return tasks.map { task in
+            let service = names[task.ServiceID] ?? task.ServiceID
+            let node = task.NodeID.flatMap { byID[$0] }
+            let place = node.map { "on \($0.hostname) (node \($0.state.rawValue))" } ?? "not placed on a node"
+            return "\(service) \(place): task \(task.Status.State.rawValue)"
+        }.sorted()
     }
 }
 
@@ -99,4 +131,6 @@ public struct TeardownTimeout: Error, Sendable {
     public var stage: Stage
     public var waitingFor: String
     public var timeout: Duration
+    /// What was still there when it gave up, a line each.
+    public var still: [String] = []
 }

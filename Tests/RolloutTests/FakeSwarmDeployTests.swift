@@ -406,6 +406,42 @@ struct FakeSwarmDeployTests {
         #expect(await swarm.writes == count)
     }
 
+    @Test func teardownDoesNotWaitForTasksOnANodeThatIsDownAndNamesThem() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm)
+        // lab-node4 holds minio4 (storage), bookie3 (pulsar) and index and coordinator nodes (milvus).
+        await swarm.loseNode("lab-node4")
+        let recorder = TeardownRecorder()
+        var teardown = Teardown(swarm: swarm, observer: recorder, timeout: .seconds(5))
+        teardown.pollInterval = .milliseconds(5)
+        try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
+        let left = await (swarm.serviceList.count, swarm.configList.count, swarm.secretList.count, swarm.networkList.count)
+        #expect(left == (0, 0, 0, 0))
+        let node4 = try #require(await swarm.nodeList.first { $0.hostname == "lab-node4" })
+        let stranded = await swarm.taskList.filter { $0.NodeID == node4.ID && !$0.Status.State.isTerminal }
+        #expect(!stranded.isEmpty, "the fake keeps a down node's tasks as they were")
+        #expect(recorder.leftOnDownNodes.count == stranded.count)
+        #expect(recorder.leftOnDownNodes.allSatisfy { $0.host == "lab-node4" })
+        #expect(recorder.leftOnDownNodes.contains { $0.service == "lab-storage_minio4" }, "\(recorder.leftOnDownNodes)")
+    }
+
+    @Test func teardownThatGivesUpNamesTheTasksItWaitedForAndTheirNodes() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm, only: [.storage])
+        // A node the managers have not heard from since they started: waited for, not skipped.
+        await swarm.setNodeState("lab-node4", .unknown)
+        var teardown = Teardown(swarm: swarm, timeout: .milliseconds(200))
+        teardown.pollInterval = .milliseconds(5)
+        let timeout = try await #require(throws: TeardownTimeout.self) {
+            try await teardown.remove([(.storage, "lab-storage")])
+        }
+        #expect(timeout.waitingFor == "the tasks of lab-storage to stop")
+        #expect(timeout.still.contains { $0.hasPrefix("lab-storage_minio4 on lab-node4 (node unknown): task running") }, "\(timeout.still)")
+        #expect(timeout.still.allSatisfy { $0.contains("on lab-node4 (node unknown)") }, "\(timeout.still)")
+    }
+
     @Test func teardownRidesOutALostEngine() async throws {
         let cluster = try Self.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
@@ -435,5 +471,17 @@ final class EventRecorder: RolloutObserver, @unchecked Sendable {
             default: break
             }
         }
+    }
+}
+
+/// The tasks a teardown reports it left on down nodes.
+final class TeardownRecorder: RolloutObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: [(service: String, host: String)] = []
+
+    var leftOnDownNodes: [(service: String, host: String)] { lock.withLock { left } }
+
+    func report(_ event: RolloutEvent) {
+        if case let .taskLeftOnDownNode(_, service, host) = event { lock.withLock { left.append((service, host)) } }
     }
 }

@@ -81,6 +81,11 @@ public actor FakeSwarm: SwarmAPI {
         }
     }
 
+    /// The node's state as the managers report it, its tasks left as they were.
+    public func setNodeState(_ hostname: String, _ state: NodeState) {
+        for i in nodeList.indices where nodeList[i].hostname == hostname { nodeList[i].Status?.State = state }
+    }
+
     /// After `writes` more writes, the next `requests` requests find no Engine (a dockerd restart).
     public func dropConnection(afterWrites writes: Int, forRequests requests: Int) {
         dropAfterWrites = writes
@@ -181,7 +186,11 @@ public actor FakeSwarm: SwarmAPI {
         }
         try write("remove service \(service.Spec.Name)")
         serviceList.removeAll { $0.ID == service.ID }
-        for i in taskList.indices where taskList[i].ServiceID == service.ID { shutDown(i) }
+        // A task on a node that is down keeps its last state until the node is back.
+        let down = Set(nodeList.filter { $0.state != .ready }.map(\.ID))
+        for i in taskList.indices where taskList[i].ServiceID == service.ID {
+            if let node = taskList[i].NodeID, down.contains(node) { taskList[i].DesiredState = .shutdown } else { shutDown(i) }
+        }
     }
 
     public func tasks(filters: Filters) async throws -> [SwarmTask] {
@@ -214,7 +223,11 @@ public actor FakeSwarm: SwarmAPI {
     public func removeNetwork(_ id: String) async throws {
         try write("remove network \(networkList.first { $0.Id == id }?.Name ?? id)")
         guard let network = networkList.first(where: { $0.Id == id || $0.Name == id }) else { throw notFound("network", id) }
-        let users = taskList.filter { !$0.Status.State.isTerminal && ($0.Spec?.Networks ?? []).contains { $0.Target == network.Id } }
+        // SwarmKit's rule (manager/controlapi/network.go): a task is a user while it is meant to
+        // run and has not ended; a removed service's task on a down node is not.
+        let users = taskList.filter {
+            !$0.DesiredState.isTerminal && !$0.Status.State.isTerminal && ($0.Spec?.Networks ?? []).contains { $0.Target == network.Id }
+        }
         if let user = users.first {
             throw EngineError(method: "DELETE", path: "/networks/\(id)", status: 403,
                               message: "rpc error: code = FailedPrecondition desc = network \(network.Name) is in use by task \(user.ID)")

@@ -56,7 +56,8 @@ struct Failure: Error {
                 + "again: it continues from where the cluster stands", code: .engine)
         case let timeout as TeardownTimeout:
             return Failure(message: "error: teardown of stage \(timeout.stage.number) \(timeout.stage.rawValue): waited \(timeout.timeout) "
-                + "for \(timeout.waitingFor); run teardown again once it has happened", code: .engine)
+                + "for \(timeout.waitingFor); run teardown again once it has happened"
+                + timeout.still.prefix(20).map { "\n  \($0)" }.joined(), code: .engine)
         case let missing as RevisionMissing:
             return Failure(message: "error: revision \(missing.number) cannot be read back from the swarm (removed, or not written by swarmstage)",
                            code: .usage)

@@ -79,6 +79,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case let .service(_, name, change): return "  \(name): \(describe(change))"
         case let .stageHealthy(stage, elapsed): return "stage \(stage.number) \(stage.rawValue): healthy after \(seconds(elapsed))"
         case let .serviceLeftDown(_, name, reason): return "  \(name): left down: \(reason)"
+        case let .taskLeftOnDownNode(_, service, host):
+            return "  \(service): its task on \(host) is not waited for: that node is down, and Swarm stops the task when the node is back"
         case let .stageSkipped(stage, reason): return "stage \(stage.number) \(stage.rawValue): skipped (\(reason))"
         case let .objectRemoved(_, kind, name): return "  removed \(kind) \(name)"
         case let .stageRemoved(stage, elapsed): return "stage \(stage.number) \(stage.rawValue): removed in \(seconds(elapsed))"
@@ -111,7 +113,7 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .engineBack:
             board.note = nil
             permanentLive(event)
-        case .objectCreated, .service, .objectRemoved, .serviceLeftDown:
+        case .objectCreated, .service, .objectRemoved, .serviceLeftDown, .taskLeftOnDownNode:
             permanentLive(event)
         }
     }
@@ -186,6 +188,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case let .stageSkipped(stage, reason): fields.merge(["event": "stage-skipped", "stage": stage.rawValue, "reason": reason]) { $1 }
         case let .serviceLeftDown(stage, name, reason):
             fields.merge(["event": "left-down", "stage": stage.rawValue, "service": name, "reason": reason]) { $1 }
+        case let .taskLeftOnDownNode(stage, service, host):
+            fields.merge(["event": "left-on-down-node", "stage": stage.rawValue, "service": service, "host": host]) { $1 }
         case let .objectRemoved(stage, kind, name): fields.merge(["event": "removed", "stage": stage.rawValue, "kind": kind, "name": name]) { $1 }
         case let .stageRemoved(stage, elapsed): fields.merge(["event": "stage-removed", "stage": stage.rawValue, "elapsedSeconds": Self.number(elapsed)]) { $1 }
         case let .stopping(stage, tasksLeft, elapsed):
