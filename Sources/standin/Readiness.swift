@@ -2,14 +2,22 @@ import Glibc
 
 /// When a stand-in counts as ready: after its start-up delay, and only while its
 /// upstreams answer. Logs each change, so `docker service logs` tells the story.
+///
+/// The upstreams are checked on a thread of their own, once a second, and a health request
+/// reads the last result, as the real services keep their peers' state in the background
+/// (MinIO's ClusterCheckHandler reads its in-memory view of the drives, ZooKeeper's `ruok`
+/// and etcd's `/health` do not dial anyone). A request that checked the upstreams itself
+/// could wait on the lookup of a name whose task is on a host that is down, which the lab's
+/// embedded DNS sends outside and gives up on only after seconds, past a healthcheck's
+/// timeout.
 final class Readiness: @unchecked Sendable {
     let role: String
     let startedAt = Clock.now()
     let delay: Double
-    private let check: () -> String?
     private let lock = Lock()
     private var lastReport = ""
-    private var cached: (at: Double, blocker: String?)?
+    /// The last check's answer; nil before the first check has finished.
+    private var checked: String??
 
     /// - Parameters:
     ///   - delay: seconds before the first healthy answer (STANDIN_DELAY overrides).
@@ -17,9 +25,15 @@ final class Readiness: @unchecked Sendable {
     init(role: String, delay: Double, check: @escaping () -> String? = { nil }) {
         self.role = role
         self.delay = Double(Environment.value("STANDIN_DELAY") ?? "") ?? delay
-        self.check = check
         failIfAsked(role)
         Log.line("standin \(role): starting, ready in \(self.delay)s once upstreams answer")
+        Threads.start { [self] in
+            while true {
+                let blocker = check()
+                lock.run { checked = .some(blocker) }
+                Clock.sleep(1)
+            }
+        }
     }
 
     /// What keeps the stand-in from being ready, or nil when it is.
@@ -27,10 +41,8 @@ final class Readiness: @unchecked Sendable {
         let now = Clock.now()
         return lock.run {
             if now - startedAt < delay { return report("starting up") }
-            if let cached, now - cached.at < 1 { return cached.blocker }
-            let blocker = check()
-            cached = (now, blocker)
-            return report(blocker)
+            guard let checked else { return report("checking its upstreams") }
+            return report(checked)
         }
     }
 
