@@ -158,7 +158,11 @@ struct LabHealthAndFaultTests {
                 for try await event in events {
                     let name = event.Actor?.Attributes?["name"] ?? ""
                     // The engine tests run beside this one and make throwaway sstest- services.
-                    if !name.hasPrefix("sstest") { seen.add("\(event.Type ?? "") \(event.Action ?? "") \(name)") }
+                    // A network's connect and disconnect are containers starting and stopping
+                    // (an earlier test's task ending late), not anything written through the API.
+                    let action = event.Action ?? ""
+                    guard !name.hasPrefix("sstest"), !["connect", "disconnect"].contains(action) else { continue }
+                    seen.add("\(event.Type ?? "") \(action) \(name)")
                 }
             }
             let secrets = try Deploy.secretsFile()

@@ -18,6 +18,7 @@ struct LabOutageTests {
     static func labScript(_ arguments: [String]) throws {
         let result = try Programs.runSpawned("/bin/bash", [RepositoryPaths.path("scripts/lab")] + arguments)
         #expect(result.status == 0, "scripts/lab \(arguments.joined(separator: " ")): \(result.errors)")
+        if result.status != 0 { LabCondition.markBroken("scripts/lab \(arguments.joined(separator: " ")) failed: \(result.errors)") }
     }
 
     /// A labelled lab with no stack deployed.
@@ -41,6 +42,7 @@ struct LabOutageTests {
             try await Task.sleep(for: .seconds(1))
         }
         Issue.record("the lab's nodes did not all become ready again: \(last)")
+        LabCondition.markBroken("the lab's nodes did not all become ready again: \(last)")
     }
 
     /// Until each service has a container started on its worker (task `starting` or `running`).
@@ -54,6 +56,21 @@ struct LabOutageTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("\(services) did not start within \(timeout)")
+    }
+
+    /// Until the node's own Engine runs no container of the stack (`docker ps` on its socket).
+    static func waitUntilNoContainers(on node: String, stack: String, timeout: Duration = .seconds(120)) async throws {
+        let lab = try Lab.require()
+        let deadline = ContinuousClock.now + timeout
+        var running = ""
+        while ContinuousClock.now < deadline {
+            let listed = try Programs.run(Programs.docker, ["-H", "unix://\(lab.directory)/nodes/\(node)/docker.sock", "ps",
+                                                            "--filter", "label=com.docker.stack.namespace=\(stack)", "--format", "{{.Names}}"])
+            running = listed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            if listed.status == 0, running.isEmpty { return }
+            try await Task.sleep(for: .seconds(1))
+        }
+        Issue.record("\(node) still runs containers of \(stack): \(running)")
     }
 
     @Test func aManagerLostMidStageIsWaitedForAndTheDeployFinishes() async throws {
@@ -136,13 +153,32 @@ struct LabOutageTests {
             // lab-node4 is the only node with minio4's label: a power loss there strands it.
             try Self.labScript(["kill-node", "lab-node4"])
             let result = try await deploy.finish(timeout: .seconds(400))
-            try Self.labScript(["start-node", "lab-node4"])
-            try await Self.waitForEveryNodeReady()
-
             #expect(result.status == 2, "\(result.output.suffix(2000))\n\(result.errors)")
             let minio4 = result.errors.split(separator: "\n").first { $0.contains("lab-storage_minio4:") } ?? ""
             #expect(minio4.contains("lab-node4 (down"), "\(result.errors)")
             #expect(result.errors.contains("later stages (pulsar, milvus) were not touched"), "\(result.errors)")
+
+            // Teardown with the host still down: its tasks are named, not waited for, and the
+            // stack goes whole (SwarmKit frees the network of a removed service's tasks).
+            let engine = try await Deploy.engine()
+            let node4 = try #require(try await engine.nodes().first { $0.hostname == "lab-node4" })
+            let services = Dictionary(try await engine.services().map { ($0.ID, $0.Spec.Name) }, uniquingKeysWith: { first, _ in first })
+            let stranded = Set(try await engine.tasks(filters: Filters.stack("lab-storage"))
+                .filter { $0.NodeID == node4.ID && !$0.Status.State.isTerminal }.compactMap { services[$0.ServiceID] })
+            // Placed there before the managers saw it go: minio4 has no other node.
+            #expect(stranded.contains("lab-storage_minio4"), "\(stranded)")
+            let teardown = try Deploy.swarmstage(["teardown", "--only", "storage"])
+            #expect(teardown.status == 0, "\(teardown.output.suffix(2000))\n\(teardown.errors)")
+            for service in stranded.sorted() {
+                #expect(teardown.output.contains("\(service): its task on lab-node4 is not waited for"), "\(teardown.output.suffix(2000))")
+            }
+            let left = try await Deploy.objects(engine, stack: "lab-storage")
+            #expect(left.services == 0 && left.configs == 0 && left.secrets == 0 && left.networks == 0, "\(left)")
+
+            try Self.labScript(["start-node", "lab-node4"])
+            try await Self.waitForEveryNodeReady()
+            // Back, lab-node4's Engine stops what it ran for the removed services.
+            try await Self.waitUntilNoContainers(on: "lab-node4", stack: "lab-storage")
         }
     }
 }

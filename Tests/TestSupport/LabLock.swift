@@ -1,3 +1,5 @@
+import Foundation
+
 /// Tests in different suites run in parallel. Three ways to hold the lab:
 /// - `sharing`: only reads the Engine or makes throwaway services of its own;
 /// - `run`: changes the lab's shared state (node labels, deployed stacks): one at a time,
@@ -15,23 +17,27 @@ public actor LabLock {
     private var outageWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// For a test that changes shared state (stacks, labels).
-    public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+    public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await holding({ await $0.acquireState(); await $0.acquireUse() }, { await $0.releaseUse(); await $0.releaseState() }, body)
     }
 
     /// For a test that needs the daemons up but changes nothing shared.
-    public static func sharing<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+    public static func sharing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await holding({ await $0.acquireUse() }, { await $0.releaseUse() }, body)
     }
 
     /// For a test that stops or restarts daemons.
-    public static func outage<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+    public static func outage<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await holding({ await $0.acquireState(); await $0.acquireOutage() }, { await $0.releaseOutage(); await $0.releaseState() }, body)
     }
 
     private static func holding<T: Sendable>(_ acquire: (LabLock) async -> Void, _ release: (LabLock) async -> Void,
-                                             _ body: @Sendable () async throws -> T) async rethrows -> T {
+                                             _ body: @Sendable () async throws -> T) async throws -> T {
         await acquire(shared)
+        if let reason = LabCondition.broken {
+            await release(shared)
+            throw LabBroken(reason: reason)
+        }
         do {
             let value = try await body()
             await release(shared)
@@ -92,4 +98,25 @@ public actor LabLock {
         users += waiting.count
         for waiter in waiting { waiter.resume() }
     }
+}
+
+/// Set when a test leaves the lab in a state the next ones cannot start from (a teardown that
+/// cannot finish, a node that does not come back): every lab test after it fails at once with
+/// that reason, instead of each one waiting out its own timeouts (which once took a CI run past
+/// its time limit and hid the first failure).
+public enum LabCondition {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var reason: String?
+
+    /// Keeps the first reason: later failures follow from it.
+    public static func markBroken(_ why: String) {
+        lock.withLock { if reason == nil { reason = why } }
+    }
+
+    public static var broken: String? { lock.withLock { reason } }
+}
+
+public struct LabBroken: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "not run: an earlier test left the lab unusable: \(reason)" }
 }
