@@ -29,6 +29,11 @@ public enum DeployAction: Sendable, Equatable {
     /// its name and peer URL, write `spec` (started with `--initial-cluster-state existing`) over
     /// the service, and wait until etcd lists it started and every member is healthy.
     case replaceEtcdMember(id: String, spec: ServiceSpec, move: EtcdReplacement.Move)
+    /// A member the inventory adds to a running etcd cluster (`EtcdGrowth`): with every member
+    /// healthy, `etcdctl member add --learner`, create the service started with
+    /// `--initial-cluster-state existing`, `member promote` once it has caught up, and wait until
+    /// every member is healthy.
+    case addEtcdMember(spec: ServiceSpec)
     /// A change to a service that can run only on hosts that are down: Swarm could never start its
     /// new task, so it is left as it is; the first deploy after a host returns makes it.
     case deferService(name: String, fields: [String], hosts: [String])
@@ -54,7 +59,7 @@ public enum DeployAction: Sendable, Equatable {
     public var serviceName: String? {
         switch self {
         case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _),
-             .replaceEtcdMember(_, let spec, _): return spec.Name
+             .replaceEtcdMember(_, let spec, _), .addEtcdMember(let spec): return spec.Name
         case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _),
              .deferService(let name, _, _): return name
         default: return nil
@@ -70,6 +75,7 @@ public enum DeployAction: Sendable, Equatable {
         case .removeService: return .removed
         case .leaveService: return .unchanged
         case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "))
+        case .addEtcdMember: return .memberAdded
         default: return nil
         }
     }
@@ -80,7 +86,8 @@ extension Array where Element == DeployAction {
     func pendingChanges(after index: Int) -> Set<String> {
         Set(self[(index + 1)...].compactMap { action -> String? in
             switch action {
-            case .updateService(_, let spec, _), .recreateService(_, let spec, _), .replaceEtcdMember(_, let spec, _): return spec.Name
+            case .updateService(_, let spec, _), .recreateService(_, let spec, _), .replaceEtcdMember(_, let spec, _),
+                 .addEtcdMember(let spec): return spec.Name
             default: return nil
             }
         })

@@ -78,11 +78,14 @@ public enum DeployPlanner {
                     + "etcd has lost its quorum, and a member can be replaced only while the others hold it; restore etcd "
                     + "from a snapshot (`etcdctl snapshot restore`, etcd docs, Disaster recovery), or bring the hosts back"))
         }
+        let etcdRuns = existing.contains { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
         let serviceActions = spec.services.map { desired -> DeployAction in
             let current = existing.first { $0.Spec.Name == desired.Name }
-            guard let current, desired.Labels?[Component.label] == Component.etcd.rawValue else {
+            guard desired.Labels?[Component.label] == Component.etcd.rawValue else {
                 return serviceAction(desired, current: current, snapshot: snapshot)
             }
+            // A member the inventory adds to a running cluster joins by etcd's procedure, never as a cluster of its own.
+            guard let current else { return etcdRuns ? .addEtcdMember(spec: desired) : .createService(desired) }
             // --initial-cluster-state is read only at a member's bootstrap: a replaced member keeps `existing` and its data directory.
             let kept = EtcdReplacement.keepingMemberIdentity(desired, current: current.Spec)
             if let move = moves.first(where: { $0.service == desired.Name }), SpecDiff.modeKind(current.Spec) == SpecDiff.modeKind(desired) {
@@ -111,7 +114,7 @@ public enum DeployPlanner {
             }
             let changes = serviceActions.enumerated().filter { _, action in
                 switch action {
-                case .updateService, .recreateService, .replaceEtcdMember: return true
+                case .updateService, .recreateService, .replaceEtcdMember, .addEtcdMember: return true
                 default: return false
                 }
             }
@@ -212,7 +215,8 @@ public enum DeployPlanner {
 
     static func component(of action: DeployAction) -> Component? {
         switch action {
-        case .updateService(_, let spec, _), .recreateService(_, let spec, _), .createService(let spec), .replaceEtcdMember(_, let spec, _):
+        case .updateService(_, let spec, _), .recreateService(_, let spec, _), .createService(let spec), .replaceEtcdMember(_, let spec, _),
+             .addEtcdMember(let spec):
             return spec.Labels?[Component.label].flatMap(Component.init(rawValue:))
         default:
             return nil

@@ -189,6 +189,8 @@ public struct Deployer: Sendable {
             case .replaceEtcdMember(let id, let spec, let move):
                 try await replaceEtcdMember(id: id, spec: resolved(spec), move: move, stage: prepared.stage,
                                             members: snapshot.services(of: prepared.spec.name))
+            case .addEtcdMember(let spec):
+                try await addEtcdMember(spec: resolved(spec), stage: prepared.stage, members: snapshot.services(of: prepared.spec.name))
             case .waitForService:
                 // Services the plan changes later may be down or broken now (a repair): not waited for.
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
@@ -240,7 +242,7 @@ public struct Deployer: Sendable {
             try await control.removeMember(id: old.id, endpoints: healthy)
         }
         if try await !control.members(endpoints: healthy).contains(where: { $0.peerURLs.contains(move.peerURL) }) {
-            try await control.addMember(name: move.member, peerURL: move.peerURL, endpoints: healthy)
+            try await control.addMember(name: move.member, peerURL: move.peerURL, asLearner: false, endpoints: healthy)
         }
         guard let added = try await control.members(endpoints: healthy).first(where: { !$0.started && $0.peerURLs.contains(move.peerURL) }) else {
             throw refuse("etcd does not list the member added for \(move.peerURL)")
@@ -258,6 +260,69 @@ public struct Deployer: Sendable {
                                    services: [StageFailure.ServiceProblem(service: move.service,
                                                                           reason: "etcd member \(move.member) was added but has not started and caught up",
                                                                           logLines: [])])
+            }
+            try await Task.sleep(for: options.pollInterval * 2)
+        }
+    }
+
+    /// etcd's procedure for a member the inventory adds (`EtcdGrowth`), each step skipped when
+    /// etcd or the swarm shows it done (a deploy cut short goes on where it stopped).
+    func addEtcdMember(spec: ServiceSpec, stage: Stage, members: [SwarmService]) async throws {
+        func refuse(_ reason: String) -> StageFailure {
+            StageFailure(stage: stage, reason: .rollingChangeUnsafe(service: spec.Name, reason: reason), services: [])
+        }
+        guard let name = EtcdReplacement.argument("--name=", in: spec),
+              let peerURL = EtcdReplacement.argument("--initial-advertise-peer-urls=", in: spec),
+              let clientURL = EtcdReplacement.argument("--advertise-client-urls=", in: spec) else {
+            throw refuse("the member's service has no --name, --initial-advertise-peer-urls or --advertise-client-urls")
+        }
+        let running = members.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue && $0.Spec.Name != spec.Name }
+        let clientURLs = running.compactMap { EtcdReplacement.argument("--advertise-client-urls=", in: $0.Spec) }
+        guard let control = etcd ?? JobEtcdControl.forMembers(running, swarm: swarm, healthyMember: nil), !clientURLs.isEmpty else {
+            throw refuse("no running etcd member to ask")
+        }
+        let healthy = try await control.healthy(endpoints: clientURLs).sorted()
+        var listed = try await control.members(endpoints: healthy.isEmpty ? clientURLs : healthy)
+        let joined = listed.first { $0.peerURLs.contains(peerURL) }
+        // Before the first change only: once etcd lists the member, a deploy cut short goes on.
+        if joined == nil, healthy.count < clientURLs.count {
+            let missing = clientURLs.filter { !healthy.contains($0) }
+            throw refuse("etcd at \(missing.joined(separator: ", ")) does not answer; a member is added only while every member is healthy "
+                + "(etcd docs, Runtime reconfiguration): bring it back, or replace it first")
+        }
+        if joined == nil {
+            try await control.addMember(name: name, peerURL: peerURL, asLearner: true, endpoints: healthy)
+            listed = try await control.members(endpoints: healthy)
+        }
+        guard listed.contains(where: { $0.peerURLs.contains(peerURL) }) else { throw refuse("etcd does not list the member added for \(peerURL)") }
+        let asked = healthy.isEmpty ? clientURLs : healthy
+        do {
+            _ = try await swarm.service(spec.Name)
+        } catch let error as EngineError where error.isNotFound {
+            _ = try await swarm.createService(EtcdGrowth.joining(spec, members: listed, name: name, peerURL: peerURL))
+        }
+        // A learner is promoted once etcd says it has caught up; then every member must answer.
+        let deadline = ContinuousClock.now + (options.stageTimeouts[stage] ?? options.stageTimeout)
+        var last = "etcd member \(name) was added but has not started"
+        while true {
+            let now = try await control.members(endpoints: asked)
+            if let member = now.first(where: { $0.peerURLs.contains(peerURL) }), member.started {
+                if member.isLearner {
+                    do {
+                        try await control.promoteMember(id: member.id, endpoints: asked)
+                        continue
+                    } catch let refused as EtcdCommandError {
+                        last = "etcd member \(name) started as a learner and is not promoted yet: \(refused.output)"
+                    }
+                } else if try await control.healthy(endpoints: clientURLs + [clientURL]).count == clientURLs.count + 1 {
+                    return
+                } else {
+                    last = "etcd member \(name) is promoted, and not every member is healthy yet"
+                }
+            }
+            guard ContinuousClock.now < deadline else {
+                throw StageFailure(stage: stage, reason: .timedOut(options.stageTimeouts[stage] ?? options.stageTimeout),
+                                   services: [StageFailure.ServiceProblem(service: spec.Name, reason: last, logLines: [])])
             }
             try await Task.sleep(for: options.pollInterval * 2)
         }

@@ -9,7 +9,11 @@ public protocol EtcdControl: Sendable {
     /// The endpoints among `endpoints` that answer `etcdctl endpoint health` (a leader, a committed proposal).
     func healthy(endpoints: [String]) async throws -> Set<String>
     func removeMember(id: String, endpoints: [String]) async throws
-    func addMember(name: String, peerURL: String, endpoints: [String]) async throws
+    /// `member add`; as a learner (`--learner`, etcd 3.4+), the member does not count towards the
+    /// quorum until `promoteMember`.
+    func addMember(name: String, peerURL: String, asLearner: Bool, endpoints: [String]) async throws
+    /// `member promote`: etcd refuses it until the learner's log has caught up with the leader's.
+    func promoteMember(id: String, endpoints: [String]) async throws
 }
 
 /// An etcdctl command etcd refused, with what it said.
@@ -75,9 +79,15 @@ public struct JobEtcdControl: EtcdControl {
         guard succeeded else { throw EtcdCommandError(command: "member remove \(id)", output: output) }
     }
 
-    public func addMember(name: String, peerURL: String, endpoints: [String]) async throws {
-        let (succeeded, output) = try await run(["member", "add", name, "--peer-urls=\(peerURL)"], endpoints: endpoints)
+    public func addMember(name: String, peerURL: String, asLearner: Bool, endpoints: [String]) async throws {
+        let (succeeded, output) = try await run(["member", "add", name, "--peer-urls=\(peerURL)"] + (asLearner ? ["--learner"] : []),
+                                                endpoints: endpoints)
         guard succeeded else { throw EtcdCommandError(command: "member add \(name)", output: output) }
+    }
+
+    public func promoteMember(id: String, endpoints: [String]) async throws {
+        let (succeeded, output) = try await run(["member", "promote", id], endpoints: endpoints)
+        guard succeeded else { throw EtcdCommandError(command: "member promote \(id)", output: output) }
     }
 
     /// One etcdctl command; whether it exited 0, and what it printed.

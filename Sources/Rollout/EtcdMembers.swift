@@ -10,12 +10,15 @@ public struct EtcdMember: Sendable, Equatable {
     public var name: String
     public var peerURLs: [String]
     public var started: Bool
+    /// A learner (`member add --learner`) receives the log but does not vote until promoted.
+    public var isLearner: Bool
 
-    public init(id: String, name: String, peerURLs: [String], started: Bool) {
+    public init(id: String, name: String, peerURLs: [String], started: Bool, isLearner: Bool = false) {
         self.id = id
         self.name = name
         self.peerURLs = peerURLs
         self.started = started
+        self.isLearner = isLearner
     }
 
     /// Lines `ID, status, name, peer URLs, client URLs, is learner` (etcdctl 3.4 and 3.5); other lines are skipped.
@@ -25,7 +28,7 @@ public struct EtcdMember: Sendable, Equatable {
             guard fields.count >= 5, ["started", "unstarted"].contains(fields[1]), !fields[0].isEmpty,
                   fields[0].allSatisfy(\.isHexDigit) else { return nil }
             return EtcdMember(id: fields[0], name: fields[2], peerURLs: fields[3].split(separator: " ").map(String.init),
-                              started: fields[1] == "started")
+                              started: fields[1] == "started", isLearner: fields.count > 5 && fields[5] == "true")
         }
     }
 
@@ -99,11 +102,14 @@ public enum EtcdReplacement {
         return "/\(parent)/member-\(memberID)"
     }
 
-    /// What a member replaced earlier keeps of its running spec: `existing` (read only at
-    /// bootstrap) and its own data directory.
+    /// What a running member keeps of its spec: the `--initial-cluster` it started with (read
+    /// only at bootstrap: a member added later does not restart the others), and, for a member
+    /// that joined a running cluster (replaced or added), `existing` and its data directory.
     public static func keepingMemberIdentity(_ desired: ServiceSpec, current: ServiceSpec) -> ServiceSpec {
-        guard clusterState(current) == "existing" else { return desired }
-        var kept = with(clusterStateFlag, "existing", in: desired)
+        var kept = desired
+        if let cluster = argument(EtcdGrowth.initialClusterFlag, in: current) { kept = with(EtcdGrowth.initialClusterFlag, cluster, in: kept) }
+        guard clusterState(current) == "existing" else { return kept }
+        kept = with(clusterStateFlag, "existing", in: kept)
         if let dataDir = argument(dataDirFlag, in: current) { kept = with(dataDirFlag, dataDir, in: kept) }
         return kept
     }
@@ -138,4 +144,30 @@ public enum EtcdReplacement {
 
     /// The members a quorum needs: a majority of all members, counted by etcd.
     public static func quorum(of members: Int) -> Int { Component.majority(of: members) }
+}
+
+/// Adding a member to a running etcd cluster, as etcd documents it (etcd docs, "Runtime
+/// reconfiguration", add a new member; "Learner", etcd 3.4+): with every member healthy,
+/// `etcdctl member add NAME --peer-urls URL --learner`, start the member with
+/// `--initial-cluster-state existing` and an `--initial-cluster` of the members etcd lists and
+/// itself, `member promote` it once its log has caught up (etcd refuses before), and wait until
+/// every member is healthy. A learner does not vote, so the quorum never counts a member that
+/// has not started: at no step can one more failure cost the cluster its quorum that would not
+/// have before. One member at a time.
+public enum EtcdGrowth {
+    public static let initialClusterFlag = "--initial-cluster="
+
+    /// The `--initial-cluster` of a member joining now: every member etcd lists under a name (a
+    /// member added but not started has none yet), then the new one.
+    public static func initialCluster(_ members: [EtcdMember], adding name: String, peerURL: String) -> String {
+        let others = members.filter { !$0.name.isEmpty && $0.name != name && !$0.peerURLs.contains(peerURL) }
+            .flatMap { member in member.peerURLs.map { "\(member.name)=\($0)" } }
+        return (others + ["\(name)=\(peerURL)"]).joined(separator: ",")
+    }
+
+    /// The spec a member added now starts with.
+    public static func joining(_ spec: ServiceSpec, members: [EtcdMember], name: String, peerURL: String) -> ServiceSpec {
+        let existing = EtcdReplacement.with(EtcdReplacement.clusterStateFlag, "existing", in: spec)
+        return EtcdReplacement.with(initialClusterFlag, initialCluster(members, adding: name, peerURL: peerURL), in: existing)
+    }
 }

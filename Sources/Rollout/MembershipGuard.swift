@@ -32,7 +32,8 @@ public enum MembershipGuard {
             let wanted = Set(prepared.spec.services.filter { $0.Labels?[Component.label] == tier.rawValue }.map(\.Name))
             let added = wanted.subtracting(now).sorted(), removed = now.subtracting(wanted).sorted()
             guard !added.isEmpty || !removed.isEmpty else { continue }
-            if tier == .bookie, removed.isEmpty { continue }
+            // Growth the deploy carries out by the tier's procedure (etcd: `EtcdGrowth`), or that is safe as it is (a bookie).
+            if tier == .bookie || tier == .etcd, removed.isEmpty { continue }
             problems.append(.membershipChangeRefused(tier: tier.rawValue, running: now.count, wanted: wanted.count,
                                                      added: added, removed: removed, procedure: procedure(tier, growing: removed.isEmpty)))
         }
@@ -47,10 +48,9 @@ public enum MembershipGuard {
     static func procedure(_ tier: Component, growing: Bool) -> String {
         switch tier {
         case .etcd:
-            return "etcd's membership is fixed when the cluster starts: a member created here would start a cluster of its own "
-                + "(--initial-cluster-state new), and one removed here would stay in the member list and count against the quorum; "
-                + "members change with `etcdctl member add` / `member remove`, one at a time (etcd docs, Runtime reconfiguration), "
-                + "which swarmstage does not carry out yet: keep the inventory's etcd hosts as they run"
+            return "a member removed here would stay in etcd's member list and count against the quorum; a member leaves with "
+                + "`etcdctl member remove` before its service goes (etcd docs, Runtime reconfiguration), which swarmstage does not "
+                + "carry out yet (it adds members, and replaces a member whose host is gone): keep the inventory's etcd hosts as they run"
         case .zookeeper:
             return "ZooKeeper's server list is static: changing it is a rolling restart that keeps a majority of the old ensemble "
                 + "at every step (ZooKeeper Administrator's Guide), which swarmstage does not carry out yet: keep the inventory's "

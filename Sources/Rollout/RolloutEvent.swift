@@ -12,6 +12,8 @@ public enum RolloutEvent: Sendable {
         case removed
         /// An etcd member moved to another host by etcd's own procedure (member remove, add, start).
         case memberReplaced(from: String, to: String)
+        /// An etcd member added to the running cluster by etcd's procedure (learner, start, promote).
+        case memberAdded
     }
 
     case stageStarted(Stage, stack: String)

@@ -84,7 +84,7 @@ public struct SwarmSnapshot: Sendable {
             case .removeService(let id, _):
                 next.services.removeAll { $0.ID == id }
             case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _),
-                 .replaceEtcdMember(_, let spec, _):
+                 .replaceEtcdMember(_, let spec, _), .addEtcdMember(let spec):
                 next.completedJobs.remove(spec.Name)
                 next.services.removeAll { $0.Spec.Name == spec.Name }
                 next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))

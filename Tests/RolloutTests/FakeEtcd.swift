@@ -8,7 +8,9 @@ import TestSupport
 /// member added is `unstarted` with no name until it runs; `--strict-reconfig-check` (on by
 /// default) refuses an add or remove that would leave fewer started members than the new
 /// quorum; a peer URL is one member's only. A member added starts once its service on `swarm`
-/// runs a task started with `--initial-cluster-state=existing`.
+/// runs a task started with `--initial-cluster-state=existing`. A learner (`member add
+/// --learner`) does not vote: it counts in no quorum, `endpoint health` does not pass on it,
+/// and `member promote` is refused until it has started (caught up).
 actor FakeEtcd: EtcdControl {
     private(set) var list: [EtcdMember]
     /// Members whose endpoint does not answer (their host is down).
@@ -40,6 +42,7 @@ actor FakeEtcd: EtcdControl {
     }
 
     private func isUp(_ member: EtcdMember) -> Bool { member.started && !down.contains(member.name) }
+    private var voters: [EtcdMember] { list.filter { !$0.isLearner } }
 
     private func startJoined() async {
         let services = await swarm.serviceList, tasks = await swarm.taskList
@@ -69,8 +72,8 @@ actor FakeEtcd: EtcdControl {
     func healthy(endpoints: [String]) async throws -> Set<String> {
         await startJoined()
         // Without a quorum no proposal commits: no endpoint is healthy.
-        guard list.filter(isUp).count >= EtcdReplacement.quorum(of: list.count) else { return [] }
-        return Set(endpoints.filter { url in list.contains { isUp($0) && url == "http://\($0.name):2379" } })
+        guard voters.filter(isUp).count >= EtcdReplacement.quorum(of: voters.count) else { return [] }
+        return Set(endpoints.filter { url in voters.contains { isUp($0) && url == "http://\($0.name):2379" } })
     }
 
     func removeMember(id: String, endpoints: [String]) async throws {
@@ -78,25 +81,38 @@ actor FakeEtcd: EtcdControl {
         guard let member = list.first(where: { $0.id == id }) else {
             throw EtcdCommandError(command: "member remove \(id)", output: "etcdserver: member not found")
         }
-        let remaining = list.filter { $0.id != id }
+        let remaining = voters.filter { $0.id != id }
         guard remaining.filter(isUp).count >= EtcdReplacement.quorum(of: remaining.count) else {
             throw EtcdCommandError(command: "member remove \(id)", output: "etcdserver: re-configuration failed due to not enough started members")
         }
-        list = remaining
+        list.removeAll { $0.id == id }
         commands.append("member remove \(member.name)")
     }
 
-    func addMember(name: String, peerURL: String, endpoints: [String]) async throws {
+    func addMember(name: String, peerURL: String, asLearner: Bool, endpoints: [String]) async throws {
         guard answering(endpoints) else { throw EtcdCommandError(command: "member add", output: "context deadline exceeded") }
         guard !list.contains(where: { $0.peerURLs.contains(peerURL) }) else {
             throw EtcdCommandError(command: "member add \(name)", output: "etcdserver: Peer URLs already exists")
         }
-        guard list.filter(isUp).count >= EtcdReplacement.quorum(of: list.count + 1) else {
+        guard asLearner || voters.filter(isUp).count >= EtcdReplacement.quorum(of: voters.count + 1) else {
             throw EtcdCommandError(command: "member add \(name)", output: "etcdserver: re-configuration failed due to not enough started members")
         }
         nextID += 0x2222
-        list.append(EtcdMember(id: String(nextID, radix: 16), name: "", peerURLs: [peerURL], started: false))
-        commands.append("member add \(name) \(peerURL)")
+        list.append(EtcdMember(id: String(nextID, radix: 16), name: "", peerURLs: [peerURL], started: false, isLearner: asLearner))
+        commands.append("member add \(name) \(peerURL)" + (asLearner ? " --learner" : ""))
+    }
+
+    func promoteMember(id: String, endpoints: [String]) async throws {
+        await startJoined()
+        guard answering(endpoints) else { throw EtcdCommandError(command: "member promote", output: "context deadline exceeded") }
+        guard let index = list.firstIndex(where: { $0.id == id }), list[index].isLearner else {
+            throw EtcdCommandError(command: "member promote \(id)", output: "etcdserver: can only promote a learner member")
+        }
+        guard list[index].started else {
+            throw EtcdCommandError(command: "member promote \(id)", output: "etcdserver: can only promote a learner member which is in sync with leader")
+        }
+        list[index].isLearner = false
+        commands.append("member promote \(list[index].name)")
     }
 }
 

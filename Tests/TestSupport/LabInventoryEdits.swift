@@ -39,6 +39,17 @@ public enum LabInventoryEdits {
         return lines.joined(separator: "\n")
     }
 
+    /// inventory/lab.yml with etcd grown from 3 members to 5: lab-node4 (etcd4, next in file
+    /// order) and lab-manager3 (etcd5, given: left to the file's order it would be etcd1 and
+    /// move every member's number).
+    public static func growingEtcd() throws -> String {
+        try edited([
+            ("    roles: [minio, bookie, coord, index]\n    size: lab\n", "    roles: [etcd, minio, bookie, coord, index]\n    size: lab\n"),
+            ("    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
+             "    address: 10.77.0.16\n    roles: [manager, etcd]\n    size: lab\n    labels: {etcd5: \"true\"}\n"),
+        ])
+    }
+
     static func edited(_ edits: [(String, String)]) throws -> String {
         var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
         for (old, new) in edits {

@@ -1,0 +1,111 @@
+import Engine
+import Foundation
+import SwarmModel
+import Testing
+import TestSupport
+
+/// The runbook's "grow a tier", for etcd, with Debian's real etcd: the inventory gives etcd to
+/// lab-node4 (etcd4) and lab-manager3 (etcd5); `label` and `deploy` add both by etcd's procedure,
+/// one at a time; a majority of the first three members commits throughout (sampled while the
+/// deploy runs); the data written before is read from the new members.
+@Suite("Growing etcd on the lab", .enabled(if: Lab.enabled), .serialized)
+struct LabEtcdGrowthTests {
+    typealias Deploy = LabDeployTests
+
+    @Test func etcdGrowsFromThreeMembersToFiveWithItsQuorumHeld() async throws {
+        try await LabLock.run {
+            let lab = try Lab.require()
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            defer { try? Self.restore(lab: lab) }
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            // The storage stage alone: growing etcd is its change (Milvus then gets the new endpoints
+            // through its config, a rolling update of stage 3 that other tests cover).
+            let deployed = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            #expect(deployed.status == 0, "\(deployed.errors)")
+            let engine = try await Deploy.engine()
+            let before = try await LabEtcd.members(engine)
+            #expect(before.keys.sorted() == ["etcd1", "etcd2", "etcd3"], "\(before)")
+            let written = "before-growth-\(UUID().uuidString.prefix(8))"
+            let put = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/grown", written])
+            #expect(put.succeeded, "\(put.output)")
+
+            // The operator's part: the data directories on the new hosts, the inventory, `label`.
+            for host in ["lab-node4", "lab-manager3"] {
+                try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/\(host)/mnt/data/etcd", withIntermediateDirectories: true)
+            }
+            // Named lab.yml, as the operator's file: the generated files' headers name it.
+            let folder = NSTemporaryDirectory() + "lab-etcd-grown-\(UUID().uuidString.prefix(6))"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let inventory = folder + "/lab.yml"
+            try LabInventoryEdits.growingEtcd().write(toFile: inventory, atomically: true, encoding: .utf8)
+            let socket = ["-H", "unix://\(lab.managerSocket)"]
+            let labelled = try Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
+            #expect(labelled.status == 0, "\(labelled.output)\n\(labelled.errors)")
+
+            let deploy = ["deploy", "-i", inventory, "--images", lab.directory + "/images.yml", "--secrets-file", secrets, "--timeout", "300",
+                          "--only", "storage"]
+            let plan = try Programs.run(Programs.swarmstage, deploy + ["--plan"] + socket)
+            #expect(plan.output.contains("lab-storage_etcd4: add an etcd member: member add --learner"), "\(plan.output)")
+            #expect(plan.output.contains("lab-storage_etcd5: add an etcd member"), "\(plan.output)")
+
+            // While the deploy runs, a majority of the original members must commit a proposal.
+            let sampler = Task { () -> [Bool] in
+                var samples: [Bool] = []
+                while !Task.isCancelled {
+                    let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
+                    let healthy = health.map { EtcdSamples.healthyCount($0.output) } ?? 0
+                    if !Task.isCancelled { samples.append(healthy >= 2) }
+                    try? await Task.sleep(for: .seconds(2))
+                }
+                return samples
+            }
+            let grown = try await BackgroundProgram(Programs.swarmstage, deploy + ["--progress", "plain"] + socket).finish(timeout: .seconds(900))
+            sampler.cancel()
+            let samples = await sampler.value
+            #expect(grown.status == 0, "\(grown.output.suffix(3000))\n\(grown.errors)")
+            #expect(grown.output.contains("lab-storage_etcd4: add an etcd member"), "\(grown.output.suffix(3000))")
+            #expect(samples.count >= 3 && samples.allSatisfy { $0 }, "quorum samples while growing: \(samples)")
+
+            // etcd's own view: five started voting members, the first three under their old IDs.
+            let after = try await LabEtcd.members(engine)
+            #expect(after.keys.sorted() == ["etcd1", "etcd2", "etcd3", "etcd4", "etcd5"], "\(after)")
+            #expect(["etcd1", "etcd2", "etcd3"].allSatisfy { after[$0] == before[$0] }, "the running members were not replaced: \(before) \(after)")
+            let all = "http://etcd1:2379,http://etcd2:2379,http://etcd3:2379,http://etcd4:2379,http://etcd5:2379"
+            let listed = try await LabEtcd.etcdctl(engine, ["member", "list"], endpoints: all)
+            #expect(!listed.output.contains(", true"), "no member is left a learner: \(listed.output)")
+            let health = try await LabEtcd.etcdctl(engine, ["endpoint", "health"], endpoints: all)
+            #expect(health.succeeded && EtcdSamples.healthyCount(health.output) == 5, "\(health.output)")
+            for member in ["etcd4", "etcd5"] {
+                let read = try await LabEtcd.etcdctl(engine, ["get", "--consistency=s", "--print-value-only", "swarmstage-test/grown"],
+                                                     endpoints: "http://\(member):2379")
+                #expect(read.succeeded && read.output.split(separator: "\n").contains { $0 == written }, "\(member): \(read.output)")
+            }
+
+            // Nothing left to do: the next deploy writes nothing and restarts no member.
+            let again = try Programs.run(Programs.swarmstage, deploy + socket)
+            #expect(again.status == 0 && again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
+        }
+    }
+
+    /// The lab as other tests expect it: the stacks removed, etcd's data (five members now)
+    /// cleared so the next deploy starts a cluster of three, the inventory's labels again.
+    static func restore(lab: Lab) throws {
+        try Deploy.teardownAll()
+        for node in (try? FileManager.default.contentsOfDirectory(atPath: "\(lab.directory)/nodes")) ?? [] {
+            let folder = "\(lab.directory)/nodes/\(node)/mnt/data/etcd"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                try FileManager.default.removeItem(atPath: "\(folder)/\(entry)")
+            }
+        }
+        #expect(try Deploy.swarmstage(["label"]).status == 0)
+    }
+}
+
+enum EtcdSamples {
+    /// How many endpoints `etcdctl endpoint health` named healthy.
+    static func healthyCount(_ output: String) -> Int {
+        output.split(separator: "\n").filter { $0.contains(" is healthy") }.count
+    }
+}
