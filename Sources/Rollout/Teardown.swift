@@ -133,4 +133,11 @@ public struct TeardownTimeout: Error, Sendable {
     public var timeout: Duration
     /// What was still there when it gave up, a line each.
     public var still: [String] = []
+
+    public init(stage: Stage, waitingFor: String, timeout: Duration, still: [String] = []) {
+        self.stage = stage
+        self.waitingFor = waitingFor
+        self.timeout = timeout
+        self.still = still
+    }
 }

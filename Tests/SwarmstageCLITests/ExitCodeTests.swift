@@ -50,6 +50,22 @@ struct ExitCodeTests {
         #expect(Failure.classify(lost)?.message.contains("run teardown again") == true)
     }
 
+    @Test func etcdRefusingAMembershipStepIsAFailureInEtcdsWordsNotABug() {
+        let refused = EtcdCommandError(command: "member add etcd4", output: "etcdserver: unhealthy cluster")
+        let failure = Failure.classify(refused)
+        #expect(failure?.code == .failed)
+        #expect(failure?.message.hasPrefix("error: etcdctl member add etcd4 failed: etcdserver: unhealthy cluster;") == true, "\(failure?.message ?? "")")
+    }
+
+    @Test func aTeardownThatGivesUpListsWhatItWaitedFor() {
+        let timeout = TeardownTimeout(stage: .pulsar, waitingFor: "the tasks of lab-pulsar to stop", timeout: .seconds(300),
+                                      still: ["lab-pulsar_zk1 on lab-node1 (node ready): task running"])
+        let failure = Failure.classify(timeout)
+        #expect(failure?.code == .engine)
+        #expect(failure?.message.hasSuffix("run teardown again once it has happened\n  lab-pulsar_zk1 on lab-node1 (node ready): task running") == true,
+                "\(failure?.message ?? "")")
+    }
+
     @Test func stageFailuresAreWordedByTheCommandLine() {
         let failure = StageFailure(stage: .storage, reason: .timedOut(.seconds(600)),
                                    services: [.init(service: "lab-storage_minio4", reason: "0/1 running", logLines: ["boom"])])
