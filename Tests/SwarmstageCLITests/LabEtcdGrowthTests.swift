@@ -89,18 +89,8 @@ struct LabEtcdGrowthTests {
         }
     }
 
-    /// The lab as other tests expect it: the stacks removed, etcd's data (five members now)
-    /// cleared so the next deploy starts a cluster of three, the inventory's labels again.
-    static func restore(lab: Lab) throws {
-        try Deploy.teardownAll()
-        for node in (try? FileManager.default.contentsOfDirectory(atPath: "\(lab.directory)/nodes")) ?? [] {
-            let folder = "\(lab.directory)/nodes/\(node)/mnt/data/etcd"
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-                try FileManager.default.removeItem(atPath: "\(folder)/\(entry)")
-            }
-        }
-        #expect(try Deploy.swarmstage(["label"]).status == 0)
-    }
+    /// The lab as other tests expect it: etcd's data (five members now) cleared with the stacks.
+    static func restore(lab: Lab) throws { try LabEtcdReplacementTests.restartingEtcd(lab: lab) }
 }
 
 enum EtcdSamples {
