@@ -34,6 +34,10 @@ public enum DeployAction: Sendable, Equatable {
     /// `--initial-cluster-state existing`, `member promote` once it has caught up, and wait until
     /// every member is healthy.
     case addEtcdMember(spec: ServiceSpec)
+    /// A member the inventory no longer has (etcd's "remove a member"): with every member that stays healthy,
+    /// `etcdctl member remove` it, then remove its service, and wait until every member that stays
+    /// is healthy. `member` and `peerURL` are its `--name` and `--initial-advertise-peer-urls`.
+    case removeEtcdMember(id: String, name: String, member: String, peerURL: String)
     /// A change to a service that can run only on hosts that are down: Swarm could never start its
     /// new task, so it is left as it is; the first deploy after a host returns makes it.
     case deferService(name: String, fields: [String], hosts: [String])
@@ -61,7 +65,7 @@ public enum DeployAction: Sendable, Equatable {
         case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _),
              .replaceEtcdMember(_, let spec, _), .addEtcdMember(let spec): return spec.Name
         case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _),
-             .deferService(let name, _, _): return name
+             .deferService(let name, _, _), .removeEtcdMember(_, let name, _, _): return name
         default: return nil
         }
     }
@@ -76,6 +80,7 @@ public enum DeployAction: Sendable, Equatable {
         case .leaveService: return .unchanged
         case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "))
         case .addEtcdMember: return .memberAdded
+        case .removeEtcdMember: return .memberRemoved
         default: return nil
         }
     }

@@ -12,8 +12,8 @@ import SwarmModel
 public enum DeployPlanner {
     /// One stage. Order: networks, secrets, configs; then services. A stage made from nothing
     /// creates all its services at once. A running stage creates new services at once, then
-    /// changes (updates, recreates) one service at a time in `RollingOrder`, each followed by
-    /// its gate; a changed Milvus coordinator is stopped and its etcd session left to expire
+    /// etcd members the stack drops leave by `member remove`, one at a time; then changes
+    /// (updates, recreates) one service at a time in `RollingOrder`, each followed by its gate; a changed Milvus coordinator is stopped and its etcd session left to expire
     /// before its update starts it again. Then services that left the stack are removed; the stage's gate; then configs
     /// no service of the stack uses any more.
     /// A rotated credential's new secret is made first; the services that mount it move to it in
@@ -78,6 +78,7 @@ public enum DeployPlanner {
                     + "etcd has lost its quorum, and a member can be replaced only while the others hold it; restore etcd "
                     + "from a snapshot (`etcdctl snapshot restore`, etcd docs, Disaster recovery), or bring the hosts back"))
         }
+        let desiredNames = Set(spec.services.map(\.Name))
         let etcdRuns = existing.contains { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
         let serviceActions = spec.services.map { desired -> DeployAction in
             let current = existing.first { $0.Spec.Name == desired.Name }
@@ -111,6 +112,14 @@ public enum DeployPlanner {
                 case .leaveService, .deferService: return true
                 default: return false
                 }
+            }
+            // Members of a running etcd cluster that the inventory drops leave first, by etcd's
+            // procedure, one at a time, each followed by its gate: whether the members that stay
+            // are healthy is asked before the stage's other services change.
+            for stale in existing where !desiredNames.contains(stale.Spec.Name) {
+                guard let leaving = etcdLeaving(stale, members: members) else { continue }
+                actions.append(leaving)
+                actions.append(.waitForService(prepared.stage, name: stale.Spec.Name))
             }
             let changes = serviceActions.enumerated().filter { _, action in
                 switch action {
@@ -157,8 +166,7 @@ public enum DeployPlanner {
         }
         problems += rollingChangeProblems(actions, spec: spec)
         problems += MembershipGuard.problems(prepared, running: existing)
-        let desiredNames = Set(spec.services.map(\.Name))
-        for stale in existing where !desiredNames.contains(stale.Spec.Name) {
+        for stale in existing where !desiredNames.contains(stale.Spec.Name) && etcdLeaving(stale, members: members) == nil {
             actions.append(.removeService(id: stale.ID, name: stale.Spec.Name))
         }
 
@@ -188,6 +196,15 @@ public enum DeployPlanner {
             snapshot = snapshot.applying(plan)
         }
         return plans
+    }
+
+    /// The step for a running service the stack drops that is a member of an etcd cluster that
+    /// stays (`members` of it in the stack): `member remove`, then the service.
+    static func etcdLeaving(_ stale: SwarmService, members: Int) -> DeployAction? {
+        guard stale.Spec.Labels?[Component.label] == Component.etcd.rawValue, members > 0,
+              let member = EtcdReplacement.argument("--name=", in: stale.Spec),
+              let peerURL = EtcdReplacement.argument("--initial-advertise-peer-urls=", in: stale.Spec) else { return nil }
+        return .removeEtcdMember(id: stale.ID, name: stale.Spec.Name, member: member, peerURL: peerURL)
     }
 
     /// Restarting a bookie takes it out of the writable set while it is down: with no more bookies

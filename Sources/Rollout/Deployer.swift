@@ -191,6 +191,10 @@ public struct Deployer: Sendable {
                                             members: snapshot.services(of: prepared.spec.name))
             case .addEtcdMember(let spec):
                 try await addEtcdMember(spec: resolved(spec), stage: prepared.stage, members: snapshot.services(of: prepared.spec.name))
+            case .removeEtcdMember(let id, let name, let member, let peerURL):
+                let staying = Set(prepared.spec.services.map(\.Name))
+                try await removeEtcdMember(id: id, service: name, member: member, peerURL: peerURL, stage: prepared.stage,
+                                           staying: snapshot.services(of: prepared.spec.name).filter { staying.contains($0.Spec.Name) })
             case .waitForService:
                 // Services the plan changes later may be down or broken now (a repair): not waited for.
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
@@ -294,12 +298,18 @@ public struct Deployer: Sendable {
             try await control.addMember(name: name, peerURL: peerURL, asLearner: true, endpoints: healthy)
             listed = try await control.members(endpoints: healthy)
         }
-        guard listed.contains(where: { $0.peerURLs.contains(peerURL) }) else { throw refuse("etcd does not list the member added for \(peerURL)") }
+        guard let added = listed.first(where: { $0.peerURLs.contains(peerURL) }) else {
+            throw refuse("etcd does not list the member added for \(peerURL)")
+        }
         let asked = healthy.isEmpty ? clientURLs : healthy
         do {
             _ = try await swarm.service(spec.Name)
         } catch let error as EngineError where error.isNotFound {
-            _ = try await swarm.createService(EtcdGrowth.joining(spec, members: listed, name: name, peerURL: peerURL))
+            // In a data directory of its own (named after its member ID): one an earlier member of
+            // this name left on the host (removed by `member remove`) is not mistaken for its state.
+            let joining = EtcdGrowth.joining(spec, members: listed, name: name, peerURL: peerURL)
+            _ = try await swarm.createService(EtcdReplacement.with(EtcdReplacement.dataDirFlag,
+                                                                   EtcdReplacement.replacedDataDir(spec, memberID: added.id), in: joining))
         }
         // A learner is promoted once etcd says it has caught up; then every member must answer.
         let deadline = ContinuousClock.now + (options.stageTimeouts[stage] ?? options.stageTimeout)
@@ -323,6 +333,49 @@ public struct Deployer: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw StageFailure(stage: stage, reason: .timedOut(options.stageTimeouts[stage] ?? options.stageTimeout),
                                    services: [StageFailure.ServiceProblem(service: spec.Name, reason: last, logLines: [])])
+            }
+            try await Task.sleep(for: options.pollInterval * 2)
+        }
+    }
+
+    /// etcd's procedure for a member the inventory no longer has (etcd docs, "Runtime
+    /// reconfiguration", remove a member; `--strict-reconfig-check`): `member remove` while every
+    /// member that stays is healthy (so the smaller cluster has its quorum at once), then its
+    /// service (a removed member stops by itself), then every member that stays healthy again.
+    /// One member at a time; each step skipped when etcd or the swarm shows it done.
+    func removeEtcdMember(id: String, service: String, member: String, peerURL: String, stage: Stage,
+                          staying: [SwarmService]) async throws {
+        func refuse(_ reason: String) -> StageFailure {
+            StageFailure(stage: stage, reason: .rollingChangeUnsafe(service: service, reason: reason), services: [])
+        }
+        let stayingMembers = staying.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
+        let clientURLs = stayingMembers.compactMap { EtcdReplacement.argument("--advertise-client-urls=", in: $0.Spec) }
+        guard let control = etcd ?? JobEtcdControl.forMembers(stayingMembers, swarm: swarm, healthyMember: nil), !clientURLs.isEmpty else {
+            throw refuse("no etcd member that stays to ask")
+        }
+        let healthy = try await control.healthy(endpoints: clientURLs).sorted()
+        let listed = try await control.members(endpoints: healthy.isEmpty ? clientURLs : healthy)
+        if let leaving = listed.first(where: { $0.peerURLs.contains(peerURL) }) {
+            guard healthy.count == clientURLs.count else {
+                let missing = clientURLs.filter { !healthy.contains($0) }
+                throw refuse("etcd at \(missing.joined(separator: ", ")) does not answer; a member is removed only while every member "
+                    + "that stays is healthy (etcd docs, Runtime reconfiguration), so that the smaller cluster holds its quorum: "
+                    + "bring it back, or replace it first")
+            }
+            try await control.removeMember(id: leaving.id, endpoints: healthy)
+        }
+        // Removed from the cluster, the member stops by itself; its service goes now.
+        try await ignoringMissing { try await swarm.removeService(id) }
+        let deadline = ContinuousClock.now + (options.stageTimeouts[stage] ?? options.stageTimeout)
+        while true {
+            let now = try await control.members(endpoints: clientURLs)
+            if !now.contains(where: { $0.peerURLs.contains(peerURL) }),
+               try await control.healthy(endpoints: clientURLs).count == clientURLs.count { return }
+            guard ContinuousClock.now < deadline else {
+                throw StageFailure(stage: stage, reason: .timedOut(options.stageTimeouts[stage] ?? options.stageTimeout),
+                                   services: [StageFailure.ServiceProblem(service: service,
+                                                                          reason: "etcd member \(member) was removed, and not every member that stays is healthy",
+                                                                          logLines: [])])
             }
             try await Task.sleep(for: options.pollInterval * 2)
         }

@@ -9,7 +9,7 @@ import SwarmModel
 /// running tier's members as they are and says what the procedure is:
 /// - etcd: membership is fixed at bootstrap (`--initial-cluster-state new`); a member joins with
 ///   `etcdctl member add` and `--initial-cluster-state existing`, and leaves with `etcdctl member
-///   remove` before it stops (etcd docs, "Runtime reconfiguration").
+///   remove` before it stops (etcd docs, "Runtime reconfiguration"): deploy does both.
 /// - ZooKeeper: the server list is static; a change is a rolling restart that keeps a majority
 ///   of the old ensemble at every step (ZooKeeper Administrator's Guide; dynamic reconfiguration
 ///   needs `reconfigEnabled`).
@@ -32,8 +32,9 @@ public enum MembershipGuard {
             let wanted = Set(prepared.spec.services.filter { $0.Labels?[Component.label] == tier.rawValue }.map(\.Name))
             let added = wanted.subtracting(now).sorted(), removed = now.subtracting(wanted).sorted()
             guard !added.isEmpty || !removed.isEmpty else { continue }
-            // Growth the deploy carries out by the tier's procedure (etcd: `EtcdGrowth`), or that is safe as it is (a bookie).
-            if tier == .bookie || tier == .etcd, removed.isEmpty { continue }
+            // etcd's members join and leave by etcd's procedure (`EtcdGrowth`, `Deployer.removeEtcdMember`);
+            // a bookie added is safe as it is.
+            if tier == .etcd || (tier == .bookie && removed.isEmpty) { continue }
             problems.append(.membershipChangeRefused(tier: tier.rawValue, running: now.count, wanted: wanted.count,
                                                      added: added, removed: removed, procedure: procedure(tier, growing: removed.isEmpty)))
         }
@@ -47,10 +48,6 @@ public enum MembershipGuard {
 
     static func procedure(_ tier: Component, growing: Bool) -> String {
         switch tier {
-        case .etcd:
-            return "a member removed here would stay in etcd's member list and count against the quorum; a member leaves with "
-                + "`etcdctl member remove` before its service goes (etcd docs, Runtime reconfiguration), which swarmstage does not "
-                + "carry out yet (it adds members, and replaces a member whose host is gone): keep the inventory's etcd hosts as they run"
         case .zookeeper:
             return "ZooKeeper's server list is static: changing it is a rolling restart that keeps a majority of the old ensemble "
                 + "at every step (ZooKeeper Administrator's Guide), which swarmstage does not carry out yet: keep the inventory's "
@@ -140,6 +137,60 @@ public enum MemberMoveGuard {
             }
         }
         return moves
+    }
+
+    /// A running member of a stateful tier that `plan` would stop where it runs: its host is ready
+    /// and loses the label its constraints name, and no ready node would carry it. Swarm's
+    /// constraint enforcer shuts such a task down at once (SwarmKit, manager/orchestrator/
+    /// constraintenforcer), before any procedure: an etcd member still counted in the quorum, a
+    /// bookie not decommissioned.
+    public struct Stop: Sendable, Equatable, CustomStringConvertible {
+        public var tier: String
+        public var service: String
+        public var host: String
+
+        public var description: String {
+            "\(service) (\(tier)) runs on \(host), where its data is, and would stop there as its label goes; "
+                + (tier == Component.etcd.rawValue
+                    ? "deploy first: it removes an etcd member the inventory no longer has by etcd's procedure (member remove "
+                        + "while the others are healthy, then its service); then label"
+                    : "\(MemberMoveGuard.leaving(tier)); keep the host's label in the inventory")
+        }
+    }
+
+    public static func stops(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Stop] {
+        let labelsAfter = Dictionary(plan.updates.map { ($0.nodeID, $0.labels) }, uniquingKeysWith: { first, _ in first })
+        let tiers = Set(MembershipGuard.tiers.map(\.rawValue))
+        var stops: [Stop] = []
+        for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
+            guard let tier = service.Spec.Labels?[Component.label], tiers.contains(tier) else { continue }
+            let constraints = service.Spec.TaskTemplate.constraints
+            guard !constraints.isEmpty else { continue }
+            let running = tasks.filter { $0.ServiceID == service.ID && $0.DesiredState == .running && $0.Status.State == .running }
+            for task in running {
+                guard let home = nodes.first(where: { $0.ID == task.NodeID }), home.state == .ready else { continue }
+                let eligibleAfter = nodes.filter { node in
+                    var facts = node.facts
+                    if let labels = labelsAfter[node.ID] { facts.labels = labels }
+                    return node.state == .ready && PlacementConstraint.allSatisfied(constraints, by: facts)
+                }
+                if eligibleAfter.isEmpty { stops.append(Stop(tier: tier, service: service.Spec.Name, host: home.hostname)) }
+            }
+        }
+        return stops
+    }
+
+    static func leaving(_ tier: String) -> String {
+        switch tier {
+        case Component.bookie.rawValue:
+            return "a bookie leaves only after `bin/bookkeeper shell decommissionbookie` has re-replicated its ledgers "
+                + "(BookKeeper docs, Decommission bookies), which swarmstage does not carry out yet"
+        case Component.zookeeper.rawValue:
+            return "ZooKeeper's server list changes only by a rolling restart that keeps a majority of the old ensemble "
+                + "(ZooKeeper Administrator's Guide), which swarmstage does not carry out yet"
+        default:
+            return "a MinIO server cannot leave its erasure set (MinIO docs, Decommission a server pool)"
+        }
     }
 
     static func procedure(_ tier: String) -> String {

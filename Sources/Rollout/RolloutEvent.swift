@@ -14,6 +14,8 @@ public enum RolloutEvent: Sendable {
         case memberReplaced(from: String, to: String)
         /// An etcd member added to the running cluster by etcd's procedure (learner, start, promote).
         case memberAdded
+        /// An etcd member the inventory no longer has, removed by etcd's procedure (member remove, then its service).
+        case memberRemoved
     }
 
     case stageStarted(Stage, stack: String)

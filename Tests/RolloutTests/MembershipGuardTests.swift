@@ -52,20 +52,6 @@ struct MembershipGuardTests {
         #expect(zkProcedure.contains("majority of the old ensemble"))
     }
 
-    @Test func etcdDoesNotShrinkByRemovingServices() async throws {
-        // Five members running, the inventory back to three: member remove is not carried out yet.
-        let five = try Cluster(InventoryLoader.parse(try LabInventoryEdits.growingEtcd(), file: "lab.yml"))
-        let wider = FakeSwarm(inventory: five.inventory)
-        try await FakeSwarmDeployTests.deploy(five, on: wider)
-        let three = try FakeSwarmDeployTests.lab()
-        await wider.label(three.inventory)
-        guard case .membershipChangeRefused("etcd", 5, 3, [], let removed, let procedure) = try await Self.refusal(three, on: wider) else {
-            Issue.record("not an etcd membership refusal"); return
-        }
-        #expect(removed == ["lab-storage_etcd4", "lab-storage_etcd5"])
-        #expect(procedure.contains("etcdctl member remove"))
-    }
-
     @Test func minioNeitherGrowsInItsPoolNorShrinks() async throws {
         let (cluster, swarm) = try await Self.deployed()
         let grown = try Self.lab(adding: ["lab-manager": ["minio"]])
@@ -143,14 +129,7 @@ struct MembershipGuardTests {
         // lab-node2 dies; its members' labels go to lab-node4.
         await swarm.loseNode("lab-node2")
         let replaced = try Self.replacingNode2()
-        // The fake numbers its nodes' addresses; a real swarm's are the inventory's.
-        let nodes = try await swarm.nodes().map { node in
-            let address = cluster.inventory.host(named: node.hostname)?.address
-            var node = node
-            node.Status?.Addr = address
-            if node.ManagerStatus != nil { node.ManagerStatus?.Addr = address.map { "\($0):2377" } }
-            return node
-        }
+        let nodes = try await swarm.nodes(addressedAs: cluster.inventory)
         let plan = NodeLabelPlan.make(inventory: replaced, nodes: nodes)
         #expect(plan.problems.isEmpty, "\(plan.problems)")
         let moves = MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks)

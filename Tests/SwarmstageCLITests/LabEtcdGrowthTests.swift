@@ -7,12 +7,13 @@ import TestSupport
 /// The runbook's "grow a tier", for etcd, with Debian's real etcd: the inventory gives etcd to
 /// lab-node4 (etcd4) and lab-manager3 (etcd5); `label` and `deploy` add both by etcd's procedure,
 /// one at a time; a majority of the first three members commits throughout (sampled while the
-/// deploy runs); the data written before is read from the new members.
+/// deploy runs); the data written before is read from the new members. Then back to three:
+/// `member remove` before each service goes, the three that stay healthy throughout.
 @Suite("Growing etcd on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabEtcdGrowthTests {
     typealias Deploy = LabDeployTests
 
-    @Test func etcdGrowsFromThreeMembersToFiveWithItsQuorumHeld() async throws {
+    @Test func etcdGrowsFromThreeMembersToFiveAndBackWithItsQuorumHeld() async throws {
         try await LabLock.run {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
@@ -51,16 +52,7 @@ struct LabEtcdGrowthTests {
             #expect(plan.output.contains("lab-storage_etcd5: add an etcd member"), "\(plan.output)")
 
             // While the deploy runs, a majority of the original members must commit a proposal.
-            let sampler = Task { () -> [Bool] in
-                var samples: [Bool] = []
-                while !Task.isCancelled {
-                    let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
-                    let healthy = health.map { EtcdSamples.healthyCount($0.output) } ?? 0
-                    if !Task.isCancelled { samples.append(healthy >= 2) }
-                    try? await Task.sleep(for: .seconds(2))
-                }
-                return samples
-            }
+            let sampler = EtcdSamples.sampling(engine) { $0 >= 2 }
             let grown = try await BackgroundProgram(Programs.swarmstage, deploy + ["--progress", "plain"] + socket).finish(timeout: .seconds(900))
             sampler.cancel()
             let samples = await sampler.value
@@ -86,6 +78,39 @@ struct LabEtcdGrowthTests {
             // Nothing left to do: the next deploy writes nothing and restarts no member.
             let again = try Programs.run(Programs.swarmstage, deploy + socket)
             #expect(again.status == 0 && again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
+
+            // And back to three (the runbook's "shrink a tier"): `label` first would stop etcd4 and
+            // etcd5 while etcd still counts them, so it refuses and says to deploy first; deploy
+            // removes each by `member remove`, then its service, with the other members healthy.
+            let threeLabel = try Deploy.swarmstage(["label"])
+            #expect(threeLabel.status == 3 && threeLabel.errors.contains("lab-storage_etcd5 (etcd) runs on lab-manager3")
+                && threeLabel.errors.contains("deploy first"), "\(threeLabel.output)\n\(threeLabel.errors)")
+            let shrinkSampler = EtcdSamples.sampling(engine) { $0 == 3 }
+            let shrunk = try await BackgroundProgram(Programs.swarmstage,
+                                                     ["deploy", "-i", Deploy.inventory, "--images", lab.directory + "/images.yml",
+                                                      "--secrets-file", secrets, "--timeout", "300", "--only", "storage", "--progress", "plain"] + socket)
+                .finish(timeout: .seconds(900))
+            shrinkSampler.cancel()
+            let shrinkSamples = await shrinkSampler.value
+            #expect(shrunk.status == 0, "\(shrunk.output.suffix(3000))\n\(shrunk.errors)")
+            #expect(shrunk.output.contains("lab-storage_etcd5: remove the etcd member: member remove"), "\(shrunk.output.suffix(3000))")
+            #expect(shrinkSamples.count >= 2 && shrinkSamples.allSatisfy { $0 }, "the members that stay, sampled while shrinking: \(shrinkSamples)")
+            let three = try await LabEtcd.members(engine)
+            #expect(three == before, "etcd lists the first three members under their IDs, and no other: \(three)")
+            for member in ["etcd1", "etcd2", "etcd3"] {
+                let read = try await LabEtcd.etcdctl(engine, ["get", "--consistency=s", "--print-value-only", "swarmstage-test/grown"],
+                                                     endpoints: "http://\(member):2379")
+                #expect(read.succeeded && read.output.split(separator: "\n").contains { $0 == written }, "\(member): \(read.output)")
+            }
+            let services = try await engine.services(filters: Filters.stack("lab-storage"), status: false).map(\.Spec.Name)
+            #expect(!services.contains("lab-storage_etcd4") && !services.contains("lab-storage_etcd5"), "\(services)")
+            let jobs = try await engine.services(filters: Filters(), status: false).map(\.Spec.Name).filter { $0.contains("etcdctl") }
+            #expect(jobs.isEmpty, "every etcdctl job is removed once it has answered: \(jobs)")
+            // Now the labels go, and nothing is left to do.
+            let relabelled = try Deploy.swarmstage(["label"])
+            #expect(relabelled.status == 0, "\(relabelled.output)\n\(relabelled.errors)")
+            let settled = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            #expect(settled.status == 0 && settled.output.contains("nothing changed (0 Engine writes)"), "\(settled.output)\n\(settled.errors)")
         }
     }
 
@@ -94,6 +119,22 @@ struct LabEtcdGrowthTests {
 }
 
 enum EtcdSamples {
+    /// Asks the first three members' `endpoint health` every 2 s until cancelled; each sample is
+    /// whether `good` holds for the number of healthy endpoints. (A command cut short by the
+    /// cancellation is not a sample; its etcdctl job is removed all the same.)
+    static func sampling(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) -> Task<[Bool], Never> {
+        Task {
+            var samples: [Bool] = []
+            while !Task.isCancelled {
+                let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
+                let healthy = health.map { healthyCount($0.output) } ?? 0
+                if !Task.isCancelled { samples.append(good(healthy)) }
+                try? await Task.sleep(for: .seconds(2))
+            }
+            return samples
+        }
+    }
+
     /// How many endpoints `etcdctl endpoint health` named healthy.
     static func healthyCount(_ output: String) -> Int {
         output.split(separator: "\n").filter { $0.contains(" is healthy") }.count

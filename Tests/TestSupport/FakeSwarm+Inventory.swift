@@ -12,6 +12,18 @@ extension FakeSwarm {
         label(Self.nodes(of: inventory))
     }
 
+    /// The nodes with the addresses the inventory gives their hosts (the fake numbers its own;
+    /// a real swarm's are the inventory's), as `label` cross-checks them.
+    public func nodes(addressedAs inventory: Inventory) async throws -> [SwarmNode] {
+        try await nodes().map { node in
+            let address = inventory.host(named: node.hostname)?.address
+            var node = node
+            node.Status?.Addr = address
+            if node.ManagerStatus != nil { node.ManagerStatus?.Addr = address.map { "\($0):2377" } }
+            return node
+        }
+    }
+
     static func nodes(of inventory: Inventory) -> [(hostname: String, role: NodeRole, labels: [String: String])] {
         inventory.hosts.map { host in (hostname: host.name, role: host.has(.manager) ? NodeRole.manager : .worker, labels: host.labels) }
     }

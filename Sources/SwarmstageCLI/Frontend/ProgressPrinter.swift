@@ -163,6 +163,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .removed: return "remove"
         case .memberAdded:
             return "add an etcd member: member add --learner, start with --initial-cluster-state existing, member promote once it has caught up"
+        case .memberRemoved:
+            return "remove the etcd member: member remove (with every member that stays healthy), then its service"
         case .memberReplaced(let from, let to):
             return "replace the etcd member: member remove (its data was on \(from)), member add, start on \(to) with --initial-cluster-state existing"
         }

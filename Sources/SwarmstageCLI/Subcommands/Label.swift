@@ -13,7 +13,8 @@ struct Label: AsyncParsableCommand {
         The plan is printed, then applied (use --dry-run to only print it). Labels the inventory does \
         not manage are kept unless --prune. A second run changes nothing. If any host cannot be \
         matched, or the new labels would move a running etcd, ZooKeeper, MinIO or bookie member to \
-        another node (where it would start with no data), nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
+        another node (where it would start with no data) or stop it where it runs (an etcd member \
+        the inventory drops leaves by deploy's member remove first: deploy, then label), nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
         not a manager.
         """
     )
@@ -44,6 +45,11 @@ struct Label: AsyncParsableCommand {
                 + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
                 code: .usage)
         }
+        // Nor stopped where it runs by losing its label, before its tier's procedure has removed it.
+        let stops = try await Self.memberStops(plan, inventory: inventory, engine: engine)
+        guard stops.isEmpty else {
+            throw Failure(message: stops.map { "error: \($0)" }.joined(separator: "\n") + "\nnothing was written", code: .usage)
+        }
         if plan.changes.isEmpty {
             Console.out("all \(plan.updates.count) nodes already carry their labels; nothing to do")
             return
@@ -60,15 +66,27 @@ struct Label: AsyncParsableCommand {
 extension Label {
     /// The members of the cluster's stateful tiers that `plan` would move (MemberMoveGuard).
     static func memberMoves(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> [MemberMoveGuard.Move] {
-        guard !plan.changes.isEmpty else { return [] }
+        guard let (services, tasks) = try await memberServices(plan, inventory: inventory, engine: engine) else { return [] }
+        return MemberMoveGuard.moves(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
+    }
+
+    /// The running members of the cluster's stateful tiers that `plan` would stop where they run.
+    static func memberStops(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> [MemberMoveGuard.Stop] {
+        guard let (services, tasks) = try await memberServices(plan, inventory: inventory, engine: engine) else { return [] }
+        return MemberMoveGuard.stops(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
+    }
+
+    /// The cluster's services and tasks, when `plan` changes anything and anything runs.
+    static func memberServices(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
+        -> ([SwarmService], [SwarmTask])? {
+        guard !plan.changes.isEmpty else { return nil }
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
             let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             services += try await engine.services(filters: namespace, status: false)
             tasks += try await engine.tasks(filters: namespace)
         }
-        guard !services.isEmpty else { return [] }
-        return MemberMoveGuard.moves(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
+        return services.isEmpty ? nil : (services, tasks)
     }
 }
 
