@@ -56,17 +56,13 @@ struct LabEtcdReplacementTests {
             probe.interrupt()
             let measured = try await probe.finish(timeout: .seconds(30))
             print("probe during the etcd member's replacement (exit \(measured.status)):\n\(measured.output)")
-            // Handing etcd2 to lab-manager3 shrinks the limits of what runs there, milvus-lb among
-            // them; a global balancer publishing a host port restarts stop-first, one manager at a
-            // time, so each manager's address refuses connections for a moment while the other
-            // two serve (seen: about 1.5 s each, 20 s apart). Milvus as a whole never stopped:
-            // every failure is a refused connection, and no two addresses failed at once.
+            // Handing etcd2 to lab-manager3 shrinks the limits of what runs there; the balancers'
+            // are a fixed part of each host (Sizing), so milvus-lb, global on the managers with a
+            // host port, is not restarted (it was, stop-first, refusing each manager's address for
+            // about 1.5 s, before). Milvus answers every request throughout.
             #expect(measured.output.contains(" 0 unhealthy"), "\(measured.output)\n\(measured.errors)")
-            let gaps = ProbeGaps(measured.output)
             let failed = measured.output.firstMatch(of: /: (\d+) failed,/).flatMap { Int($0.1) } ?? -1
-            // The report lists the first 50 failures: all of them here, or the analysis would be partial.
-            #expect(failed >= 0 && failed <= 50 && gaps.failures.count == failed, "\(measured.output)")
-            #expect(gaps.onlyRefused && !gaps.overlap(within: 2) && gaps.longest <= 5, "Milvus stopped serving: \(measured.output)")
+            #expect(failed == 0, "Milvus stopped answering: \(measured.output)")
             #expect(measured.output.contains("  etcd: at least ") && !measured.output.contains("QUORUM LOST"), "\(measured.output)")
             // Degraded, not failed: lab-node2's other services wait for it, their tiers serving.
             #expect(replaced.status == 1, "\(replaced.output)\n\(replaced.errors)")
@@ -112,44 +108,5 @@ struct LabEtcdReplacementTests {
             }
         }
         #expect(try Deploy.swarmstage(["label"]).status == 0)
-    }
-}
-
-/// The failures a probe report lists ("  at 259.2 s, milvus 10.77.0.10:19530: connection refused"),
-/// grouped into gaps per address.
-struct ProbeGaps {
-    var failures: [(at: Double, address: String, reason: String)] = []
-
-    init(_ report: String) {
-        for line in report.split(separator: "\n") {
-            guard let match = line.firstMatch(of: /^\s+at ([0-9.]+) s, \w+ ([0-9.:]+): (.*)$/), let at = Double(match.1) else { continue }
-            failures.append((at, String(match.2), String(match.3)))
-        }
-    }
-
-    var onlyRefused: Bool { failures.allSatisfy { $0.reason == "connection refused" } }
-
-    /// Per address, its failures' first and last time, merged when less than 5 s apart.
-    var windows: [(address: String, from: Double, to: Double)] {
-        var result: [(address: String, from: Double, to: Double)] = []
-        for failure in failures.sorted(by: { $0.at < $1.at }) {
-            if let index = result.lastIndex(where: { $0.address == failure.address }), failure.at - result[index].to < 5 {
-                result[index].to = failure.at
-            } else {
-                result.append((failure.address, failure.at, failure.at))
-            }
-        }
-        return result
-    }
-
-    var longest: Double { windows.map { $0.to - $0.from }.max() ?? 0 }
-
-    /// Whether two addresses failed within `seconds` of each other.
-    func overlap(within seconds: Double) -> Bool {
-        let all = windows
-        for (i, a) in all.enumerated() {
-            for b in all[(i + 1)...] where a.address != b.address && a.from - seconds <= b.to && b.from - seconds <= a.to { return true }
-        }
-        return false
     }
 }
