@@ -34,23 +34,12 @@ public struct EtcdCommandError: Error, Sendable, CustomStringConvertible {
 /// service's logs; the job is removed afterwards. Each command is one job: a few seconds, and
 /// only while a member is being replaced (a deploy with nothing to replace runs none).
 public struct JobEtcdControl: EtcdControl {
-    public let swarm: any SwarmAPI
-    public let image: String
-    /// The network (ID or name) the members are on.
-    public let network: String
-    public let constraints: [String]
-    public let timeout: Duration
-    /// The jobs' names begin with it.
-    public let namePrefix: String
+    /// Where and how each command runs (the jobs' names begin with its `namePrefix`).
+    public let job: SwarmJob
 
     public init(swarm: any SwarmAPI, image: String, network: String, constraints: [String], timeout: Duration = .seconds(120),
                 namePrefix: String = "swarmstage-etcdctl") {
-        self.swarm = swarm
-        self.image = image
-        self.network = network
-        self.constraints = constraints
-        self.timeout = timeout
-        self.namePrefix = namePrefix
+        job = SwarmJob(swarm: swarm, image: image, network: network, constraints: constraints, timeout: timeout, namePrefix: namePrefix)
     }
 
     /// The control for a stage's etcd members: their image, network and a healthy member's placement.
@@ -92,38 +81,12 @@ public struct JobEtcdControl: EtcdControl {
 
     /// One etcdctl command; whether it exited 0, and what it printed.
     public func run(_ arguments: [String], endpoints: [String]) async throws -> (succeeded: Bool, output: String) {
-        let name = "\(namePrefix)-\(UUID().uuidString.prefix(8).lowercased())"
         let command = ["etcdctl", "--endpoints=\(endpoints.joined(separator: ","))", "--dial-timeout=3s", "--command-timeout=10s"]
             + arguments
-        let spec = ServiceSpec(
-            Name: name, Labels: ["io.swarmstage.etcdctl": arguments.prefix(2).joined(separator: " ")],
-            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Args: command),
-                                   RestartPolicy: RestartPolicy(Condition: "none"),
-                                   Placement: Placement(Constraints: constraints),
-                                   Networks: [NetworkAttachment(Target: network)]),
-            Mode: ServiceMode(ReplicatedJob: .init(MaxConcurrent: 1, TotalCompletions: 1)))
-        let id = try await swarm.createService(spec)
         do {
-            let deadline = ContinuousClock.now + timeout
-            var ended: TaskState?
-            while ContinuousClock.now < deadline {
-                let tasks = try await swarm.tasks(filters: .service(id))
-                if let done = tasks.first(where: { [.complete, .failed, .rejected].contains($0.Status.State) }) {
-                    ended = done.Status.State
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(250))
-            }
-            var lines: [String] = []
-            for try await line in try await swarm.serviceLogs(id, tail: 1000, follow: false) { lines.append(line.text) }
-            try await swarm.removeService(id)
-            guard let ended else {
-                throw EtcdCommandError(command: arguments.joined(separator: " "), output: "did not end within \(timeout)")
-            }
-            return (ended == .complete, lines.joined(separator: "\n"))
-        } catch {
-            try? await swarm.removeService(id)
-            throw error
+            return try await job.run(args: command, label: arguments.prefix(2).joined(separator: " "))
+        } catch is SwarmJob.NotEnded {
+            throw EtcdCommandError(command: arguments.joined(separator: " "), output: "did not end within \(job.timeout)")
         }
     }
 }

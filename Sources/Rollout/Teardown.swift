@@ -83,6 +83,15 @@ public struct Teardown: Sendable {
         }
         // A network goes once no container is attached; containers stop after their tasks are gone.
         for network in try await swarm.networks(filters: namespace) {
+            // A service outside the stack on its network (someone's job, a service attached by
+            // hand) keeps it in use for good: named at once, instead of waiting out the timeout.
+            let outsiders = try await swarm.services(filters: Filters(), status: false).filter { service in
+                service.Spec.Labels?[StackLabels.namespace] != stack
+                    && (service.Spec.TaskTemplate.Networks ?? []).contains { $0.Target == network.Id || $0.Target == network.Name }
+            }
+            if !outsiders.isEmpty {
+                throw NetworkInUse(stage: stage, network: network.Name, services: outsiders.map(\.Spec.Name).sorted())
+            }
             try await waitUntil(stage, "network \(network.Name) to be free") {
                 do {
                     try await swarm.removeNetwork(network.Id)
@@ -139,5 +148,24 @@ public struct TeardownTimeout: Error, Sendable {
         self.waitingFor = waitingFor
         self.timeout = timeout
         self.still = still
+    }
+}
+
+/// A network of the stack that services outside it still use: it cannot go until they do.
+public struct NetworkInUse: Error, Sendable, CustomStringConvertible {
+    public var stage: Stage
+    public var network: String
+    public var services: [String]
+
+    public init(stage: Stage, network: String, services: [String]) {
+        self.stage = stage
+        self.network = network
+        self.services = services
+    }
+
+    public var description: String {
+        "teardown of stage \(stage.number) \(stage.rawValue): network \(network) is used by \(services.count == 1 ? "service" : "services") "
+            + "outside the stack (\(services.joined(separator: ", "))); remove \(services.count == 1 ? "it" : "them") "
+            + "(`docker service rm`), then run teardown again"
     }
 }

@@ -442,6 +442,25 @@ struct FakeSwarmDeployTests {
         #expect(timeout.still.allSatisfy { $0.contains("on lab-node4 (node unknown)") }, "\(timeout.still)")
     }
 
+    @Test func teardownNamesAServiceOutsideTheStackThatHoldsItsNetworkAtOnce() async throws {
+        let cluster = try Self.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await Self.deploy(cluster, on: swarm, only: [.storage])
+        let network = try #require(await swarm.networkList.first { $0.Name == "lab-net" })
+        // A one-shot job someone left on the stack's network (an etcdctl job abandoned mid-run, seen in CI).
+        _ = try await swarm.createService(ServiceSpec(Name: "leftover-etcdctl",
+                                                      TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: "etcd"),
+                                                                             Networks: [NetworkAttachment(Target: network.Id)])))
+        var teardown = Teardown(swarm: swarm, timeout: .seconds(30))
+        teardown.pollInterval = .milliseconds(5)
+        let started = ContinuousClock.now
+        let inUse = try await #require(throws: NetworkInUse.self) { try await teardown.remove([(.storage, "lab-storage")]) }
+        #expect(ContinuousClock.now - started < .seconds(10), "not waited out")
+        #expect(inUse.network == "lab-net" && inUse.services == ["leftover-etcdctl"])
+        #expect(inUse.description.contains("remove it (`docker service rm`), then run teardown again"))
+        #expect(await swarm.serviceList.map(\.Spec.Name) == ["leftover-etcdctl"], "the stack's services are gone, the other is left alone")
+    }
+
     @Test func teardownRidesOutALostEngine() async throws {
         let cluster = try Self.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)

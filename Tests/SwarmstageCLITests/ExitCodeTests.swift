@@ -66,6 +66,13 @@ struct ExitCodeTests {
                 "\(failure?.message ?? "")")
     }
 
+    @Test func aNetworkHeldByAServiceOutsideTheStackIsNamedAsAFailure() {
+        let failure = Failure.classify(NetworkInUse(stage: .storage, network: "lab-net", services: ["sstest-etcdctl-7e06bd2c"]))
+        #expect(failure?.code == .failed)
+        #expect(failure?.message == "error: teardown of stage 1 storage: network lab-net is used by service outside the stack "
+            + "(sstest-etcdctl-7e06bd2c); remove it (`docker service rm`), then run teardown again", "\(failure?.message ?? "")")
+    }
+
     @Test func stageFailuresAreWordedByTheCommandLine() {
         let failure = StageFailure(stage: .storage, reason: .timedOut(.seconds(600)),
                                    services: [.init(service: "lab-storage_minio4", reason: "0/1 running", logLines: ["boom"])])

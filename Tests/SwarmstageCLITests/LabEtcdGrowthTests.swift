@@ -54,8 +54,7 @@ struct LabEtcdGrowthTests {
             // While the deploy runs, a majority of the original members must commit a proposal.
             let sampler = EtcdSamples.sampling(engine) { $0 >= 2 }
             let grown = try await BackgroundProgram(Programs.swarmstage, deploy + ["--progress", "plain"] + socket).finish(timeout: .seconds(900))
-            sampler.cancel()
-            let samples = await sampler.value
+            let samples = await sampler.stop()
             #expect(grown.status == 0, "\(grown.output.suffix(3000))\n\(grown.errors)")
             #expect(grown.output.contains("lab-storage_etcd4: add an etcd member"), "\(grown.output.suffix(3000))")
             #expect(samples.count >= 3 && samples.allSatisfy { $0 }, "quorum samples while growing: \(samples)")
@@ -90,8 +89,7 @@ struct LabEtcdGrowthTests {
                                                      ["deploy", "-i", Deploy.inventory, "--images", lab.directory + "/images.yml",
                                                       "--secrets-file", secrets, "--timeout", "300", "--only", "storage", "--progress", "plain"] + socket)
                 .finish(timeout: .seconds(900))
-            shrinkSampler.cancel()
-            let shrinkSamples = await shrinkSampler.value
+            let shrinkSamples = await shrinkSampler.stop()
             #expect(shrunk.status == 0, "\(shrunk.output.suffix(3000))\n\(shrunk.errors)")
             #expect(shrunk.output.contains("lab-storage_etcd5: remove the etcd member: member remove"), "\(shrunk.output.suffix(3000))")
             #expect(shrinkSamples.count >= 2 && shrinkSamples.allSatisfy { $0 }, "the members that stay, sampled while shrinking: \(shrinkSamples)")
@@ -119,20 +117,42 @@ struct LabEtcdGrowthTests {
 }
 
 enum EtcdSamples {
-    /// Asks the first three members' `endpoint health` every 2 s until cancelled; each sample is
-    /// whether `good` holds for the number of healthy endpoints. (A command cut short by the
-    /// cancellation is not a sample; its etcdctl job is removed all the same.)
-    static func sampling(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) -> Task<[Bool], Never> {
-        Task {
-            var samples: [Bool] = []
-            while !Task.isCancelled {
-                let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
-                let healthy = health.map { healthyCount($0.output) } ?? 0
-                if !Task.isCancelled { samples.append(good(healthy)) }
-                try? await Task.sleep(for: .seconds(2))
-            }
-            return samples
+    /// Asks the first three members' `endpoint health` every 2 s until `stop()`; each sample is
+    /// whether `good` holds for the number of healthy endpoints. `stop()` waits for the command
+    /// in flight (no etcdctl job is abandoned) and returns the samples.
+    final class Sampler: Sendable {
+        final class Flag: @unchecked Sendable {
+            private let lock = NSLock()
+            private var raised = false
+            var isRaised: Bool { lock.withLock { raised } }
+            func raise() { lock.withLock { raised = true } }
         }
+
+        private let stopped = Flag()
+        private let task: Task<[Bool], Never>
+
+        init(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) {
+            let stopped = stopped
+            task = Task {
+                var samples: [Bool] = []
+                while !stopped.isRaised {
+                    let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
+                    if stopped.isRaised { break }
+                    samples.append(good(health.map { EtcdSamples.healthyCount($0.output) } ?? 0))
+                    try? await Task.sleep(for: .seconds(2))
+                }
+                return samples
+            }
+        }
+
+        func stop() async -> [Bool] {
+            stopped.raise()
+            return await task.value
+        }
+    }
+
+    static func sampling(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) -> Sampler {
+        Sampler(engine, good: good)
     }
 
     /// How many endpoints `etcdctl endpoint health` named healthy.

@@ -58,6 +58,8 @@ struct Failure: Error {
             return Failure(message: "error: teardown of stage \(timeout.stage.number) \(timeout.stage.rawValue): waited \(timeout.timeout) "
                 + "for \(timeout.waitingFor); run teardown again once it has happened"
                 + timeout.still.prefix(20).map { "\n  \($0)" }.joined(), code: .engine)
+        case let inUse as NetworkInUse:
+            return Failure(message: "error: \(inUse.description)", code: .failed)
         case let etcd as EtcdCommandError:
             // etcd refused a membership step (its own words); the deploy stopped there and runs on from it next time.
             return Failure(message: "error: \(etcd.description); deploy stopped at that step and goes on from it when run again",
