@@ -171,13 +171,58 @@ enum HTTP {
             let parts = line.split(separator: " ")
             let path = parts.count > 1 ? String(parts[1]) : "/"
             let (status, body) = respond(path)
-            let reason = status == 200 ? "OK" : (status == 404 ? "Not Found" : "Service Unavailable")
-            Network.send(fd, "HTTP/1.0 \(status) \(reason)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            Network.send(fd, "HTTP/1.0 \(status) \(reason(status))\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        }
+    }
+
+    /// One request as the server read it.
+    struct Request {
+        var method: String
+        var path: String
+        var body: String
+    }
+
+    /// Serves requests of any method with a body (`Content-Length`, up to 1 MiB): `respond`
+    /// returns status and body.
+    static func serveRequests(port: Int, _ respond: @escaping (Request) -> (Int, String)) {
+        Network.serve(port: port) { fd in
+            defer { close(fd) }
+            let head = Network.receive(fd, limit: 16_384, timeout: 5, until: "\r\n\r\n")
+            let parts = head.components(separatedByString: "\r\n\r\n")
+            let lines = (parts.first ?? "").split(separator: "\r\n").map(String.init)
+            let words = (lines.first ?? "").split(separator: " ").map(String.init)
+            let length = lines.dropFirst().compactMap { line -> Int? in
+                let field = line.split(separator: ":", maxSplits: 1)
+                guard field.count == 2, field[0].lowercased() == "content-length" else { return nil }
+                return Int(field[1].trimmingSpaces())
+            }.first ?? 0
+            var body = parts.dropFirst().joined(separator: "\r\n\r\n")
+            if body.utf8.count < min(length, 1 << 20) {
+                body += Network.receive(fd, limit: min(length, 1 << 20) - body.utf8.count, timeout: 5)
+            }
+            let request = Request(method: words.first ?? "GET", path: words.count > 1 ? words[1] : "/", body: body)
+            let (status, answer) = respond(request)
+            Network.send(fd, "HTTP/1.0 \(status) \(reason(status))\r\nContent-Type: text/plain\r\nContent-Length: \(answer.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n\(answer)")
+        }
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 404: return "Not Found"
+        case 400: return "Bad Request"
+        default: return "Service Unavailable"
         }
     }
 
     /// GET `url` (http://host:port/path); the status, or nil when nothing answered.
     static func get(_ url: String, timeout: Double = 2.0) -> (status: Int, body: String)? {
+        request("GET", url, timeout: timeout)
+    }
+
+    /// `method` `url` with `body`; the status and body, or nil when nothing answered.
+    static func request(_ method: String, _ url: String, body: String = "", timeout: Double = 2.0) -> (status: Int, body: String)? {
         guard url.hasPrefix("http://") else { return nil }
         let rest = url.dropFirst("http://".count)
         let hostPort = rest.prefix { $0 != "/" }
@@ -187,7 +232,7 @@ enum HTTP {
         let port = pieces.count > 1 ? Int(pieces[1]) ?? 80 : 80
         guard let fd = Network.connect(host: host, port: port, timeout: timeout) else { return nil }
         defer { close(fd) }
-        Network.send(fd, "GET \(path.isEmpty ? "/" : String(path)) HTTP/1.0\r\nHost: \(hostPort)\r\n\r\n")
+        Network.send(fd, "\(method) \(path.isEmpty ? "/" : String(path)) HTTP/1.0\r\nHost: \(hostPort)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         let response = Network.receive(fd, timeout: timeout)
         let statusLine = response.split(separator: "\r\n", maxSplits: 1).first ?? ""
         let fields = statusLine.split(separator: " ")

@@ -6,7 +6,8 @@ import Glibc
 /// (`/minio/health/cluster` 200) while its write quorum answers: with the default parity of
 /// half the drives, more than half of the servers (MinIO docs, "Erasure Coding": write quorum
 /// is the data drives, one more when data equals parity; cmd/healthcheck-handler.go
-/// ClusterCheckHandler). `/minio/health/live` only says the process serves.
+/// ClusterCheckHandler). `/minio/health/live` only says the process serves. Objects: see
+/// ObjectStore (erasure quorums, healing fresh drives).
 func runMinio(_ arguments: [String]) -> Never {
     let spec = arguments.first { $0.hasPrefix("http://") } ?? ""
     let peers = expandMinio(spec).map { ($0, 9000) }
@@ -20,23 +21,41 @@ func runMinio(_ arguments: [String]) -> Never {
         Log.error("ERROR Unable to validate credentials inherited from the shell environment: Invalid credentials")
         exit(1)
     }
+    let me = System.hostname()
+    let store = ObjectStore(drives: drives, peers: peers.map(\.0).filter { $0 != me })
     let live = Readiness(role: "minio", delay: 2)
     let cluster = Readiness(role: "minio-cluster", delay: 2) {
         let formatted = formats.contains { Files.exists($0) }
-        if let missing = quorum(peers, needed: formatted ? peers.count / 2 + 1 : peers.count) { return missing }
+        // Fresh drives in a deployment the others formatted: formatted from theirs, then healed.
+        let joining = !formatted && store.peers.contains { HTTP.get("http://\($0):9000/minio/standin/peer-format")?.status == 200 }
+        if let missing = quorum(peers, needed: formatted || joining ? peers.count / 2 + 1 : peers.count) { return missing }
         if !formatted {
             for (drive, format) in zip(drives, formats) {
                 _ = mkdir(drive + "/.minio.sys", 0o755)
                 _ = Files.write(format, "{\"version\":\"1\",\"format\":\"xl\",\"servers\":\(peers.count)}\n")
             }
-            Log.line("standin minio: formatted \(drives.joined(separator: ", ")) for \(peers.count) servers")
+            Log.line("standin minio: formatted \(drives.joined(separator: ", ")) for \(peers.count) servers" + (joining ? "; healing them" : ""))
+            if joining { Threads.start { store.healFromPeers() } }
         }
         return nil
     }
-    HTTP.serve(port: 9000) { path in
+    HTTP.serveRequests(port: 9000) { request in
+        let path = request.path
         if path.hasPrefix("/minio/health/live") { return live.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/health/cluster") { return cluster.isReady ? (200, "") : (503, "") }
-        return (200, "minio stand-in")
+        if path.hasPrefix("/minio/standin/peer-format") { return formats.contains { Files.exists($0) } ? (200, "") : (404, "") }
+        if path.hasPrefix("/minio/standin/heal") { return (200, store.heal) }
+        if path.hasPrefix(ObjectStore.peerPrefix) { return store.answerPeer(request) }
+        guard let name = ObjectStore.objectName(path) else { return (200, "minio stand-in") }
+        // Once its drives are formatted a server serves what the quorums allow, whatever the cluster's health says.
+        guard formats.contains(where: { Files.exists($0) }) else {
+            return (503, "XMinioServerNotInitialized: Server not initialized, please try again.")
+        }
+        switch request.method {
+        case "PUT": return store.put(name, request.body)
+        case "GET": return store.get(name)
+        default: return (400, "MethodNotAllowed")
+        }
     }
     HTTP.serve(port: 9090) { _ in (200, "minio console stand-in") }
     parkForever()
@@ -159,4 +178,33 @@ extension StringProtocol {
         while slice.last == character { slice = slice.dropLast() }
         return String(slice)
     }
+}
+
+/// `mc` for the lab's tests, run as a job on the cluster's network (the real client's verbs,
+/// URLs instead of aliases, no signing): `mc put URL VALUE` writes an object, `mc cat URL`
+/// prints it, `mc admin heal http://HOST:PORT` prints that server's heal status. Exit 1 with MinIO's answer
+/// when it refuses.
+func runMinioClient(_ arguments: [String]) -> Never {
+    let verb = arguments.first ?? ""
+    let rest = Array(arguments.dropFirst())
+    let answer: (status: Int, body: String)?
+    switch (verb, rest.count) {
+    case ("put", 2): answer = HTTP.request("PUT", rest[0], body: rest[1], timeout: 20)
+    case ("cat", 1): answer = HTTP.request("GET", rest[0], timeout: 20)
+    case ("admin", 2) where rest[0] == "heal":
+        answer = HTTP.request("GET", rest[1] + "/minio/standin/heal", timeout: 10)
+    default:
+        Log.error("mc: usage: mc put URL VALUE | mc cat URL | mc admin heal URL")
+        exit(2)
+    }
+    guard let answer else {
+        Log.error("mc: \(rest.first ?? ""): no answer")
+        exit(1)
+    }
+    guard answer.status == 200 else {
+        Log.error("mc: \(answer.status) \(answer.body)")
+        exit(1)
+    }
+    Log.line(answer.body)
+    exit(0)
 }

@@ -47,6 +47,13 @@ enum Files {
         return fwrite(bytes, 1, bytes.count, file) == bytes.count
     }
 
+    static func append(_ path: String, _ text: String) -> Bool {
+        guard let file = fopen(path, "a") else { return false }
+        defer { fclose(file) }
+        let bytes = Array(text.utf8)
+        return fwrite(bytes, 1, bytes.count, file) == bytes.count
+    }
+
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     static func makeDirectories(_ path: String) {

@@ -25,6 +25,7 @@ if name == "standin", let first = rest.first {
 runningAs = name
 switch name {
 case "minio": runMinio(rest.first == "server" ? Array(rest.dropFirst()) : rest)
+case "mc": runMinioClient(rest)
 case "nginx": runNginx(rest)
 case "pulsar": runPulsar(rest)
 case "bookkeeper": runBookkeeper(rest)
