@@ -243,10 +243,12 @@ public struct Deployer: Sendable {
                 + "the others hold the quorum (\(EtcdReplacement.quorum(of: listed.count))); bring the other hosts back first")
         }
         if let old = listed.first(where: { $0.started && $0.peerURLs.contains(move.peerURL) }) {
-            try await control.removeMember(id: old.id, endpoints: healthy)
+            try await retryingWhileSettling(stage) { try await control.removeMember(id: old.id, endpoints: healthy) }
         }
         if try await !control.members(endpoints: healthy).contains(where: { $0.peerURLs.contains(move.peerURL) }) {
-            try await control.addMember(name: move.member, peerURL: move.peerURL, asLearner: false, endpoints: healthy)
+            try await retryingWhileSettling(stage) {
+                try await control.addMember(name: move.member, peerURL: move.peerURL, asLearner: false, endpoints: healthy)
+            }
         }
         guard let added = try await control.members(endpoints: healthy).first(where: { !$0.started && $0.peerURLs.contains(move.peerURL) }) else {
             throw refuse("etcd does not list the member added for \(move.peerURL)")
@@ -295,7 +297,7 @@ public struct Deployer: Sendable {
                 + "(etcd docs, Runtime reconfiguration): bring it back, or replace it first")
         }
         if joined == nil {
-            try await control.addMember(name: name, peerURL: peerURL, asLearner: true, endpoints: healthy)
+            try await retryingWhileSettling(stage) { try await control.addMember(name: name, peerURL: peerURL, asLearner: true, endpoints: healthy) }
             listed = try await control.members(endpoints: healthy)
         }
         guard let added = listed.first(where: { $0.peerURLs.contains(peerURL) }) else {
@@ -362,7 +364,7 @@ public struct Deployer: Sendable {
                     + "that stays is healthy (etcd docs, Runtime reconfiguration), so that the smaller cluster holds its quorum: "
                     + "bring it back, or replace it first")
             }
-            try await control.removeMember(id: leaving.id, endpoints: healthy)
+            try await retryingWhileSettling(stage) { try await control.removeMember(id: leaving.id, endpoints: healthy) }
         }
         // Removed from the cluster, the member stops by itself; its service goes now.
         try await ignoringMissing { try await swarm.removeService(id) }
@@ -378,6 +380,21 @@ public struct Deployer: Sendable {
                                                                           logLines: [])])
             }
             try await Task.sleep(for: options.pollInterval * 2)
+        }
+    }
+
+    /// A membership change, retried while etcd refuses it as "unhealthy cluster": with
+    /// `--strict-reconfig-check` etcd changes its membership only once every voting member has
+    /// been connected for 5 s (etcdserver/server.go, mayAddMember/mayRemoveMember,
+    /// `HealthInterval`), which a member promoted or restarted a moment ago is not yet (seen in CI).
+    func retryingWhileSettling(_ stage: Stage, _ change: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + (options.stageTimeouts[stage] ?? options.stageTimeout)
+        while true {
+            do {
+                return try await change()
+            } catch let refused as EtcdCommandError where refused.output.contains("unhealthy cluster") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: options.pollInterval * 2)
+            }
         }
     }
 

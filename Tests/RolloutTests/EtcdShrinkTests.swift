@@ -80,6 +80,18 @@ struct EtcdShrinkTests {
         #expect(!(await swarm.serviceList.contains { Self.leaving.contains($0.Spec.Name) }))
     }
 
+    @Test func membershipChangesWaitWhileEtcdSaysTheClusterIsSettling() async throws {
+        // etcd refuses a change until every member has been connected for 5 s ("unhealthy cluster").
+        let (three, swarm, etcd) = try await Self.shrinking()
+        await etcd.refuseWhileSettling(2)
+        _ = try await EtcdReplacementTests.deploy(three, on: swarm, etcd: etcd)
+        #expect(await etcd.commands == ["member remove etcd4", "member remove etcd5"])
+        let five = try Cluster(InventoryLoader.parse(try LabInventoryEdits.growingEtcd(), file: "lab.yml"))
+        await etcd.refuseWhileSettling(2)
+        _ = try await EtcdReplacementTests.deploy(five, on: swarm, etcd: etcd)
+        #expect(await etcd.list.map(\.name).sorted() == ["etcd1", "etcd2", "etcd3", "etcd4", "etcd5"])
+    }
+
     @Test func aMemberAddedAgainStartsInADataDirectoryOfItsOwn() async throws {
         // Shrunk to three, then grown back: etcd4's host still has the removed member's data directory.
         let (three, swarm, etcd) = try await Self.shrinking()

@@ -30,6 +30,16 @@ actor FakeEtcd: EtcdControl {
         nextID = id
     }
 
+    /// Membership changes etcd refuses next as "unhealthy cluster" (a member connected less than 5 s ago).
+    private var settling = 0
+    func refuseWhileSettling(_ times: Int) { settling = times }
+
+    private func settled(_ command: String) throws {
+        guard settling > 0 else { return }
+        settling -= 1
+        throw EtcdCommandError(command: command, output: "Error: etcdserver: unhealthy cluster")
+    }
+
     func setDown(_ name: String, _ isDown: Bool = true) {
         if isDown { down.insert(name) } else { down.remove(name) }
     }
@@ -81,6 +91,7 @@ actor FakeEtcd: EtcdControl {
         guard let member = list.first(where: { $0.id == id }) else {
             throw EtcdCommandError(command: "member remove \(id)", output: "etcdserver: member not found")
         }
+        try settled("member remove \(id)")
         let remaining = voters.filter { $0.id != id }
         guard remaining.filter(isUp).count >= EtcdReplacement.quorum(of: remaining.count) else {
             throw EtcdCommandError(command: "member remove \(id)", output: "etcdserver: re-configuration failed due to not enough started members")
@@ -94,6 +105,7 @@ actor FakeEtcd: EtcdControl {
         guard !list.contains(where: { $0.peerURLs.contains(peerURL) }) else {
             throw EtcdCommandError(command: "member add \(name)", output: "etcdserver: Peer URLs already exists")
         }
+        try settled("member add \(name)")
         guard asLearner || voters.filter(isUp).count >= EtcdReplacement.quorum(of: voters.count + 1) else {
             throw EtcdCommandError(command: "member add \(name)", output: "etcdserver: re-configuration failed due to not enough started members")
         }
