@@ -105,12 +105,8 @@ public enum MemberMoveGuard {
     /// make eligible on a node other than the one it last ran on, while that node is down or
     /// stops being eligible.
     public static func moves(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Move] {
-        let labelsAfter = Dictionary(plan.updates.map { ($0.nodeID, $0.labels) }, uniquingKeysWith: { first, _ in first })
-        func facts(_ node: SwarmNode, after: Bool) -> NodeFacts {
-            var facts = node.facts
-            if after, let labels = labelsAfter[node.ID] { facts.labels = labels }
-            return facts
-        }
+        let labelsAfter = labels(after: plan)
+        func facts(_ node: SwarmNode, after: Bool) -> NodeFacts { after ? Self.facts(node, labelsAfter: labelsAfter) : node.facts }
         var moves: [Move] = []
         let tiers = Set(MembershipGuard.tiers.map(\.rawValue))
         for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
@@ -159,7 +155,7 @@ public enum MemberMoveGuard {
     }
 
     public static func stops(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Stop] {
-        let labelsAfter = Dictionary(plan.updates.map { ($0.nodeID, $0.labels) }, uniquingKeysWith: { first, _ in first })
+        let labelsAfter = labels(after: plan)
         let tiers = Set(MembershipGuard.tiers.map(\.rawValue))
         var stops: [Stop] = []
         for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
@@ -170,14 +166,24 @@ public enum MemberMoveGuard {
             for task in running {
                 guard let home = nodes.first(where: { $0.ID == task.NodeID }), home.state == .ready else { continue }
                 let eligibleAfter = nodes.filter { node in
-                    var facts = node.facts
-                    if let labels = labelsAfter[node.ID] { facts.labels = labels }
-                    return node.state == .ready && PlacementConstraint.allSatisfied(constraints, by: facts)
+                    node.state == .ready && PlacementConstraint.allSatisfied(constraints, by: Self.facts(node, labelsAfter: labelsAfter))
                 }
                 if eligibleAfter.isEmpty { stops.append(Stop(tier: tier, service: service.Spec.Name, host: home.hostname)) }
             }
         }
         return stops
+    }
+
+    /// Each node's whole label set once `plan` is applied, by node ID.
+    static func labels(after plan: NodeLabelPlan) -> [String: [String: String]] {
+        Dictionary(plan.updates.map { ($0.nodeID, $0.labels) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What placement sees of `node` with the labels `plan` leaves it.
+    static func facts(_ node: SwarmNode, labelsAfter: [String: [String: String]]) -> NodeFacts {
+        var facts = node.facts
+        if let labels = labelsAfter[node.ID] { facts.labels = labels }
+        return facts
     }
 
     static func leaving(_ tier: String) -> String {

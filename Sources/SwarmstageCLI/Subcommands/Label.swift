@@ -38,15 +38,14 @@ struct Label: AsyncParsableCommand {
             throw Failure(message: plan.problems.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nthe inventory does not match the swarm; nothing was written", code: .usage)
         }
-        // A member of a running stateful tier must not be moved to another node by its labels.
-        let moves = try await Self.memberMoves(plan, inventory: inventory, engine: engine)
+        // A member of a running stateful tier must not be moved to another node by its labels, nor
+        // stopped where it runs before its tier's procedure has removed it (one read of the swarm for both).
+        let (moves, stops) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
         guard moves.isEmpty else {
             throw Failure(message: moves.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
                 code: .usage)
         }
-        // Nor stopped where it runs by losing its label, before its tier's procedure has removed it.
-        let stops = try await Self.memberStops(plan, inventory: inventory, engine: engine)
         guard stops.isEmpty else {
             throw Failure(message: stops.map { "error: \($0)" }.joined(separator: "\n") + "\nnothing was written", code: .usage)
         }
@@ -64,29 +63,21 @@ struct Label: AsyncParsableCommand {
 }
 
 extension Label {
-    /// The members of the cluster's stateful tiers that `plan` would move (MemberMoveGuard).
-    static func memberMoves(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> [MemberMoveGuard.Move] {
-        guard let (services, tasks) = try await memberServices(plan, inventory: inventory, engine: engine) else { return [] }
-        return MemberMoveGuard.moves(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
-    }
-
-    /// The running members of the cluster's stateful tiers that `plan` would stop where they run.
-    static func memberStops(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> [MemberMoveGuard.Stop] {
-        guard let (services, tasks) = try await memberServices(plan, inventory: inventory, engine: engine) else { return [] }
-        return MemberMoveGuard.stops(plan, nodes: try await engine.nodes(), services: services, tasks: tasks)
-    }
-
-    /// The cluster's services and tasks, when `plan` changes anything and anything runs.
-    static func memberServices(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
-        -> ([SwarmService], [SwarmTask])? {
-        guard !plan.changes.isEmpty else { return nil }
+    /// The members of the cluster's stateful tiers that `plan` would move, and those it would
+    /// stop where they run (MemberMoveGuard), from one read of the swarm.
+    static func memberChanges(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
+        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop]) {
+        guard !plan.changes.isEmpty else { return ([], []) }
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
             let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             services += try await engine.services(filters: namespace, status: false)
             tasks += try await engine.tasks(filters: namespace)
         }
-        return services.isEmpty ? nil : (services, tasks)
+        guard !services.isEmpty else { return ([], []) }
+        let nodes = try await engine.nodes()
+        return (MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks),
+                MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks))
     }
 }
 
