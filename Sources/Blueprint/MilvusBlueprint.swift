@@ -166,7 +166,8 @@ struct Builder {
             mode: .replicated, replicas: 1, endpointMode: .dnsrr,
             labels: [Builder.stageLabel: stage.rawValue, Builder.componentLabel: component.rawValue],
             restartPolicy: RestartPolicy(condition: .any, delaySeconds: 5),
-            updateConfig: UpdateConfig(), rollbackConfig: UpdateConfig(failureAction: .pause)))
+            updateConfig: UpdateConfig(monitorSeconds: inventory.cluster.updateMonitorSeconds),
+            rollbackConfig: UpdateConfig(failureAction: .pause, monitorSeconds: inventory.cluster.updateMonitorSeconds)))
         service.networks = [Builder.networkKey]
         service.stopGracePeriodSeconds = component.stopGracePeriodSeconds
         return service

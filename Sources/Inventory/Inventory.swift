@@ -50,6 +50,15 @@ public struct ClusterSettings: Sendable, Hashable {
     public var milvusAuthorization = true
     /// The shared overlay network encrypts its traffic between hosts (IPsec, `encrypted` driver option).
     public var encryptedNetwork = false
+    /// How long Swarm watches each replaced task for a failure before it counts the service's
+    /// update (or rollback) done (`update_config.monitor`, `update_monitor:`); every rolling step
+    /// waits this long after its task runs, so it sets the pace of a day-2 change.
+    public var updateMonitorSeconds = ClusterSettings.defaultUpdateMonitorSeconds
+
+    public static let defaultUpdateMonitorSeconds = 15
+    /// The range `update_monitor:` accepts: a task must be watched at least a second, and a
+    /// step that waits more than ten minutes per service is a mistake, not a policy.
+    public static let updateMonitorRange = 1...600
 
     public static let defaultDataRoot = "/mnt/data"
 

@@ -96,7 +96,8 @@ struct InventoryParser {
     private func clusterSettings(_ node: Node) -> ClusterSettings? {
         guard let entries = reader.mapping(node, "cluster") else { return nil }
         reader.checkKeys(entries, of: node, "cluster",
-                         allowed: ["name", "data_root", "network", "pulsar_cluster", "stacks", "bookkeeper", "expose", "security"])
+                         allowed: ["name", "data_root", "network", "pulsar_cluster", "stacks", "bookkeeper", "expose", "security",
+                                   "update_monitor"])
         var settings = defaultCluster(name: "milvus")
         if let nameNode = entries.first(where: { $0.key == "name" })?.value,
            let name = checked(nameNode, "cluster name", pattern: Patterns.stackName,
@@ -132,6 +133,8 @@ struct InventoryParser {
                 settings.exposed = exposed(entry.value)
             case "security":
                 security(entry.value, into: &settings)
+            case "update_monitor":
+                if let seconds = monitorSeconds(entry.value) { settings.updateMonitorSeconds = seconds }
             default:
                 break
             }
@@ -191,6 +194,25 @@ struct InventoryParser {
             default: break
             }
         }
+    }
+
+    /// `update_monitor:` as whole seconds: "5s", "2m" (Go duration units a compose file takes for
+    /// `monitor`, whole seconds or minutes only, as the generated stacks write seconds).
+    private func monitorSeconds(_ node: Node) -> Int? {
+        guard let text = reader.string(node, "update_monitor") else { return nil }
+        let range = ClusterSettings.updateMonitorRange
+        let rule = "a whole number of seconds or minutes from \(range.lowerBound)s to \(range.upperBound / 60)m"
+        guard let unit = text.last, unit == "s" || unit == "m", let number = Int(text.dropLast()), number >= 0,
+              text.dropLast().allSatisfy(\.isASCII) else {
+            reader.error(node, "update_monitor '\(YAMLReader.capped(text))' is not a duration", hint: "\(rule), e.g. 15s")
+            return nil
+        }
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: unit == "m" ? 60 : 1)
+        guard !overflow, range.contains(seconds) else {
+            reader.error(node, "update_monitor '\(YAMLReader.capped(text))' is out of range", hint: rule)
+            return nil
+        }
+        return seconds
     }
 
     /// `true` or `false` (YAML 1.2's spellings); yes/no/on/off are refused, as YAML 1.2 reads them as strings.
