@@ -84,8 +84,9 @@ public enum MembershipGuard {
 ///   only while a majority of the ensemble holds the data (ZooKeeper Administrator's Guide).
 /// - MinIO: a server with empty drives is healed from the others; the heal must finish before
 ///   another server is replaced (MinIO docs, "Recover after drive failure"/"Recover after node failure").
-/// swarmstage carries out etcd's (deploy, `EtcdReplacement`) for a member whose host is down; the
-/// others, and moving a member off a host that still runs, `label` refuses before any write.
+/// swarmstage carries out etcd's (deploy, `EtcdReplacement`) and MinIO's (`label` waits for the
+/// heal, `MinioHealWait`, one server at a time) for a member whose host is down; the others, and
+/// moving a member off a host that still runs, `label` refuses before any write.
 public enum MemberMoveGuard {
     public struct Move: Sendable, Equatable, CustomStringConvertible {
         public var tier: String
@@ -94,20 +95,71 @@ public enum MemberMoveGuard {
         public var from: String
         public var fromState: String
         public var to: String
+        /// Why this move, which its tier's procedure could carry out alone, is refused (MinIO: more than one at once).
+        public var note: String?
+
+        public init(tier: String, service: String, from: String, fromState: String, to: String, note: String? = nil) {
+            self.tier = tier
+            self.service = service
+            self.from = from
+            self.fromState = fromState
+            self.to = to
+            self.note = note
+        }
 
         public var description: String {
             "\(service) (\(tier)) would move from \(from) (\(fromState)), where its data is, to \(to), and start there "
-                + "with an empty data directory under its old identity; \(MemberMoveGuard.procedure(tier))"
+                + "with an empty data directory under its old identity; \(note ?? MemberMoveGuard.procedure(tier))"
         }
     }
 
     /// The moves `plan` would cause: each running member of a stateful tier that the new labels
     /// make eligible on a node other than the one it last ran on, while that node is down or
-    /// stops being eligible.
+    /// stops being eligible. Those a procedure carries out are not refused: an etcd member whose
+    /// host is down (deploy replaces it, `EtcdReplacement`), and one MinIO server whose host is
+    /// down (MinIO heals it, `label` waits: `minioHandOvers`).
     public static func moves(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Move] {
+        let all = candidates(plan, nodes: nodes, services: services, tasks: tasks)
+        let handedOver = Set(handOvers(all).map(\.service))
+        return all.filter { candidate in
+            // Swarm's start of an etcd member on the new host before deploy replaces it is refused by
+            // etcd itself ("member ... has already been bootstrapped"), with nothing written to the data.
+            if candidate.move.tier == Component.etcd.rawValue, candidate.homeDown { return false }
+            return !handedOver.contains(candidate.move.service)
+        }.map { candidate in
+            var move = candidate.move
+            if move.tier == Component.minio.rawValue, candidate.homeDown {
+                move.note = "MinIO heals one replaced server at a time (MinIO docs, Recover after node failure): hand on one, "
+                    + "let `label` wait for its heal, then the next"
+            }
+            return move
+        }
+    }
+
+    /// The MinIO server `plan` hands from a host that is down to another, when it is the only
+    /// MinIO server moving (two at once would heal from fewer drives than MinIO's read quorum
+    /// may leave: they are refused, one at a time).
+    public static func minioHandOvers(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService],
+                                      tasks: [SwarmTask]) -> [MinioHandOver] {
+        handOvers(candidates(plan, nodes: nodes, services: services, tasks: tasks))
+    }
+
+    struct Candidate {
+        var move: Move
+        var homeDown: Bool
+        var toNodeID: String
+    }
+
+    static func handOvers(_ candidates: [Candidate]) -> [MinioHandOver] {
+        let minio = candidates.filter { $0.move.tier == Component.minio.rawValue }
+        guard minio.count == 1, let only = minio.first, only.homeDown else { return [] }
+        return [MinioHandOver(service: only.move.service, from: only.move.from, to: only.move.to, toNodeID: only.toNodeID)]
+    }
+
+    static func candidates(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Candidate] {
         let labelsAfter = labels(after: plan)
         func facts(_ node: SwarmNode, after: Bool) -> NodeFacts { after ? Self.facts(node, labelsAfter: labelsAfter) : node.facts }
-        var moves: [Move] = []
+        var candidates: [Candidate] = []
         let tiers = Set(MembershipGuard.tiers.map(\.rawValue))
         for service in services.sorted(by: { $0.Spec.Name < $1.Spec.Name }) {
             guard let tier = service.Spec.Labels?[Component.label], tiers.contains(tier) else { continue }
@@ -119,20 +171,17 @@ public enum MemberMoveGuard {
                   let home = nodes.first(where: { $0.ID == last.NodeID }) else { continue }
             let homeStays = home.state == .ready && PlacementConstraint.allSatisfied(constraints, by: facts(home, after: true))
             guard !homeStays else { continue }
-            // An etcd member whose host is down is handed on: deploy replaces it by etcd's procedure
-            // (`EtcdReplacement`); Swarm's start of it on the new host before that is refused by etcd itself
-            // ("member ... has already been bootstrapped"), with nothing written to the data.
-            if tier == Component.etcd.rawValue, home.state != .ready { continue }
             for node in nodes where node.ID != home.ID {
                 let before = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: false))
                 let after = PlacementConstraint.allSatisfied(constraints, by: facts(node, after: true))
                 if after, !before {
-                    moves.append(Move(tier: tier, service: service.Spec.Name, from: home.hostname, fromState: home.state.rawValue,
-                                      to: node.hostname))
+                    candidates.append(Candidate(move: Move(tier: tier, service: service.Spec.Name, from: home.hostname,
+                                                           fromState: home.state.rawValue, to: node.hostname),
+                                                homeDown: home.state != .ready, toNodeID: node.ID))
                 }
             }
         }
-        return moves
+        return candidates
     }
 
     /// A running member of a stateful tier that `plan` would stop where it runs: its host is ready
@@ -211,8 +260,8 @@ public enum MemberMoveGuard {
             return "a ZooKeeper server with an empty data directory must sync from the leader while the rest of the "
                 + "ensemble keeps its majority, one server at a time, which swarmstage does not carry out yet"
         default:
-            return "a MinIO server with empty drives must be healed from the others before anything else changes, "
-                + "which swarmstage does not carry out yet"
+            return "a MinIO server with empty drives is healed from the others, and swarmstage hands one on (and waits for "
+                + "its heal) only once its host is down: stop that host first"
         }
     }
 }

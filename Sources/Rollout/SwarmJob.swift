@@ -12,16 +12,21 @@ public struct SwarmJob: Sendable {
     public let constraints: [String]
     public let timeout: Duration
     public let namePrefix: String
+    /// Swarm secrets the job's container gets as files (a credential is read from one, never
+    /// passed as an argument: a job's arguments are in its spec, readable by anyone with the API).
+    public let secrets: [SecretReference]
 
     public struct NotEnded: Error {}
 
-    public init(swarm: any SwarmAPI, image: String, network: String, constraints: [String], timeout: Duration, namePrefix: String) {
+    public init(swarm: any SwarmAPI, image: String, network: String, constraints: [String], timeout: Duration, namePrefix: String,
+                secrets: [SecretReference] = []) {
         self.swarm = swarm
         self.image = image
         self.network = network
         self.constraints = constraints
         self.timeout = timeout
         self.namePrefix = namePrefix
+        self.secrets = secrets
     }
 
     /// Runs `command` (replacing the image's entrypoint) or `args` (after it); whether it exited
@@ -37,7 +42,8 @@ public struct SwarmJob: Sendable {
         let name = "\(namePrefix)-\(UUID().uuidString.prefix(8).lowercased())"
         let spec = ServiceSpec(
             Name: name, Labels: ["io.swarmstage.job": label],
-            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Command: command, Args: args),
+            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Command: command, Args: args,
+                                                                 Secrets: secrets.isEmpty ? nil : secrets),
                                    RestartPolicy: RestartPolicy(Condition: "none"),
                                    Placement: Placement(Constraints: constraints),
                                    Networks: [NetworkAttachment(Target: network)]),

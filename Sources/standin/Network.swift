@@ -180,6 +180,8 @@ enum HTTP {
         var method: String
         var path: String
         var body: String
+        /// Header fields by lower-cased name.
+        var headers: [String: String] = [:]
     }
 
     /// Serves requests of any method with a body (`Content-Length`, up to 1 MiB): `respond`
@@ -191,16 +193,17 @@ enum HTTP {
             let parts = head.components(separatedByString: "\r\n\r\n")
             let lines = (parts.first ?? "").split(separator: "\r\n").map(String.init)
             let words = (lines.first ?? "").split(separator: " ").map(String.init)
-            let length = lines.dropFirst().compactMap { line -> Int? in
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
                 let field = line.split(separator: ":", maxSplits: 1)
-                guard field.count == 2, field[0].lowercased() == "content-length" else { return nil }
-                return Int(field[1].trimmingSpaces())
-            }.first ?? 0
+                if field.count == 2 { headers[field[0].lowercased()] = String(field[1]).trimmingSpaces() }
+            }
+            let length = headers["content-length"].flatMap { Int($0) } ?? 0
             var body = parts.dropFirst().joined(separator: "\r\n\r\n")
             if body.utf8.count < min(length, 1 << 20) {
                 body += Network.receive(fd, limit: min(length, 1 << 20) - body.utf8.count, timeout: 5)
             }
-            let request = Request(method: words.first ?? "GET", path: words.count > 1 ? words[1] : "/", body: body)
+            let request = Request(method: words.first ?? "GET", path: words.count > 1 ? words[1] : "/", body: body, headers: headers)
             let (status, answer) = respond(request)
             Network.send(fd, "HTTP/1.0 \(status) \(reason(status))\r\nContent-Type: text/plain\r\nContent-Length: \(answer.utf8.count)\r\n"
                 + "Connection: close\r\n\r\n\(answer)")
@@ -212,6 +215,7 @@ enum HTTP {
         case 200: return "OK"
         case 404: return "Not Found"
         case 400: return "Bad Request"
+        case 403: return "Forbidden"
         default: return "Service Unavailable"
         }
     }
@@ -222,7 +226,8 @@ enum HTTP {
     }
 
     /// `method` `url` with `body`; the status and body, or nil when nothing answered.
-    static func request(_ method: String, _ url: String, body: String = "", timeout: Double = 2.0) -> (status: Int, body: String)? {
+    static func request(_ method: String, _ url: String, body: String = "", headers: [String: String] = [:],
+                        timeout: Double = 2.0) -> (status: Int, body: String)? {
         guard url.hasPrefix("http://") else { return nil }
         let rest = url.dropFirst("http://".count)
         let hostPort = rest.prefix { $0 != "/" }
@@ -232,7 +237,8 @@ enum HTTP {
         let port = pieces.count > 1 ? Int(pieces[1]) ?? 80 : 80
         guard let fd = Network.connect(host: host, port: port, timeout: timeout) else { return nil }
         defer { close(fd) }
-        Network.send(fd, "\(method) \(path.isEmpty ? "/" : String(path)) HTTP/1.0\r\nHost: \(hostPort)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let headerLines = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        Network.send(fd, "\(method) \(path.isEmpty ? "/" : String(path)) HTTP/1.0\r\nHost: \(hostPort)\r\n\(headerLines)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
         let response = Network.receive(fd, timeout: timeout)
         let statusLine = response.split(separator: "\r\n", maxSplits: 1).first ?? ""
         let fields = statusLine.split(separator: " ")

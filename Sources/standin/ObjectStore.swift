@@ -13,15 +13,15 @@ import Glibc
 /// - A server that starts with fresh drives in a deployment already formatted heals them: it
 ///   formats them from its peers' format and copies every object the others hold, in the
 ///   background, serving meanwhile (cmd/background-newdisks-heal-ops.go, "Healing drive";
-///   `mc admin heal` shows the progress). `/minio/standin/heal` answers `healed N of M` or
-///   `healing ...`.
+///   `mc admin heal` shows the progress). `/minio/standin/heal` answers `starting` until the
+///   server has looked at its drives, then `no heal needed`, `healing ...` or `healed N of M`.
 /// Requests are not signed (the real server checks AWS Signature V4): no test relies on it.
 final class ObjectStore: @unchecked Sendable {
     let drives: [String]
     let peers: [String]
     let port: Int
     private let lock = Lock()
-    private var healStatus = "no heal needed"
+    private var healStatus = "starting: drives not checked yet"
 
     init(drives: [String], peers: [String], port: Int = 9000) {
         self.drives = drives
@@ -46,6 +46,11 @@ final class ObjectStore: @unchecked Sendable {
     var readQuorum: Int { max(totalDrives - parity, 1) }
     var writeQuorum: Int { totalDrives - parity == parity ? totalDrives - parity + 1 : totalDrives - parity }
     var heal: String { lock.run { healStatus } }
+
+    /// Drives found formatted at start: nothing to heal (unless a heal of this run is under way or done).
+    func noHealNeeded() {
+        lock.run { if healStatus.hasPrefix("starting") { healStatus = "no heal needed" } }
+    }
 
     static let peerPrefix = "/minio/standin/peer/"
 
@@ -179,9 +184,13 @@ final class ObjectStore: @unchecked Sendable {
         return (200, "\(local.drives)\n\(body)")
     }
 
+    /// Says a heal is due before it starts in the background (no moment answers `no heal needed`).
+    func healDue() {
+        lock.run { healStatus = "healing: listing the objects the other servers hold" }
+    }
+
     /// Heals fresh drives: copies every object a peer lists that the local drives lack.
     func healFromPeers() {
-        lock.run { healStatus = "healing: listing the objects the other servers hold" }
         var names: [String] = []
         for answer in askPeers("GET", Self.peerPrefix + "index", timeout: 5) {
             guard let answer, answer.status == 200 else { continue }

@@ -29,13 +29,17 @@ func runMinio(_ arguments: [String]) -> Never {
         // Fresh drives in a deployment the others formatted: formatted from theirs, then healed.
         let joining = !formatted && store.peers.contains { HTTP.get("http://\($0):9000/minio/standin/peer-format")?.status == 200 }
         if let missing = quorum(peers, needed: formatted || joining ? peers.count / 2 + 1 : peers.count) { return missing }
+        if formatted { store.noHealNeeded() }
         if !formatted {
             for (drive, format) in zip(drives, formats) {
                 _ = mkdir(drive + "/.minio.sys", 0o755)
                 _ = Files.write(format, "{\"version\":\"1\",\"format\":\"xl\",\"servers\":\(peers.count)}\n")
             }
             Log.line("standin minio: formatted \(drives.joined(separator: ", ")) for \(peers.count) servers" + (joining ? "; healing them" : ""))
-            if joining { Threads.start { store.healFromPeers() } }
+            if joining {
+                store.healDue()
+                Threads.start { store.healFromPeers() }
+            }
         }
         return nil
     }
@@ -44,7 +48,14 @@ func runMinio(_ arguments: [String]) -> Never {
         if path.hasPrefix("/minio/health/live") { return live.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/health/cluster") { return cluster.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/standin/peer-format") { return formats.contains { Files.exists($0) } ? (200, "") : (404, "") }
-        if path.hasPrefix("/minio/standin/heal") { return (200, store.heal) }
+        // MinIO's admin API answers only the root credentials (the real one checks a request
+        // signed with them, cmd/admin-handlers.go validateAdminReq: AccessDenied otherwise).
+        if path.hasPrefix("/minio/standin/heal") {
+            guard request.headers[adminCredentialsHeader] == "\(user):\(password)" else {
+                return (403, "AccessDenied: Access Denied.")
+            }
+            return (200, store.heal)
+        }
         if path.hasPrefix(ObjectStore.peerPrefix) { return store.answerPeer(request) }
         guard let name = ObjectStore.objectName(path) else { return (200, "minio stand-in") }
         // Once its drives are formatted a server serves what the quorums allow, whatever the cluster's health says.
@@ -180,9 +191,15 @@ extension StringProtocol {
     }
 }
 
-/// `mc` for the lab's tests, run as a job on the cluster's network (the real client's verbs,
-/// URLs instead of aliases, no signing): `mc put URL VALUE` writes an object, `mc cat URL`
-/// prints it, `mc admin heal http://HOST:PORT` prints that server's heal status. Exit 1 with MinIO's answer
+/// The header the stand-ins' admin requests carry the root credentials in (the real client signs
+/// the request with them instead; only the refusal without them matters to a test).
+let adminCredentialsHeader = "x-standin-admin-credentials"
+
+/// `mc` for the lab, run as a job on the cluster's network (the real client's verbs, no
+/// signing): `mc put URL VALUE` writes an object, `mc cat URL` prints it, `mc admin heal ALIAS`
+/// prints that server's heal status (`healed N of M`, `healing: ...`, `no heal needed`).
+/// As the real mc, an alias comes from the environment, `MC_HOST_<alias>=http://USER:PASSWORD@HOST:PORT`
+/// (mc docs, "MC_HOST_<alias>"), so credentials are never arguments. Exit 1 with MinIO's answer
 /// when it refuses.
 func runMinioClient(_ arguments: [String]) -> Never {
     let verb = arguments.first ?? ""
@@ -192,9 +209,14 @@ func runMinioClient(_ arguments: [String]) -> Never {
     case ("put", 2): answer = HTTP.request("PUT", rest[0], body: rest[1], timeout: 20)
     case ("cat", 1): answer = HTTP.request("GET", rest[0], timeout: 20)
     case ("admin", 2) where rest[0] == "heal":
-        answer = HTTP.request("GET", rest[1] + "/minio/standin/heal", timeout: 10)
+        guard let alias = Environment.value("MC_HOST_\(rest[1])"), let target = minioAlias(alias) else {
+            Log.error("mc: <ERROR> No valid configuration found for '\(rest[1])' host alias (set MC_HOST_\(rest[1]))")
+            exit(1)
+        }
+        answer = HTTP.request("GET", target.url + "/minio/standin/heal",
+                              headers: target.credentials.map { [adminCredentialsHeader: $0] } ?? [:], timeout: 10)
     default:
-        Log.error("mc: usage: mc put URL VALUE | mc cat URL | mc admin heal URL")
+        Log.error("mc: usage: mc put URL VALUE | mc cat URL | mc admin heal ALIAS")
         exit(2)
     }
     guard let answer else {
@@ -207,4 +229,15 @@ func runMinioClient(_ arguments: [String]) -> Never {
     }
     Log.line(answer.body)
     exit(0)
+}
+
+/// `http://USER:PASSWORD@HOST:PORT` -> the server's URL and `USER:PASSWORD` (split at the last
+/// `@`, so a password may hold one; the real mc wants such characters percent-encoded).
+func minioAlias(_ text: String) -> (url: String, credentials: String?)? {
+    guard text.hasPrefix("http://") else { return nil }
+    let rest = text.dropFirst("http://".count)
+    guard let at = rest.lastIndex(of: "@") else { return ("http://" + rest, nil) }
+    let hostPart = rest[rest.index(after: at)...]
+    guard !hostPart.isEmpty else { return nil }
+    return ("http://" + hostPart, String(rest[..<at]))
 }

@@ -39,6 +39,31 @@ public enum LabInventoryEdits {
         return lines.joined(separator: "\n")
     }
 
+    /// inventory/lab.yml with `from`'s MinIO server (minio`number`) handed to `to` under its number,
+    /// `from`'s other roles left where they are: what an operator does when `from` is gone and
+    /// MinIO must have all its servers again.
+    public static func handingMinioServer(_ number: Int, from: String, to: String, in text: String? = nil) throws -> String {
+        var lines = (try text ?? String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8))
+            .components(separatedBy: "\n")
+        func rolesLine(of host: String) throws -> Int {
+            guard let entry = lines.firstIndex(of: "  - name: \(host)"),
+                  let roles = lines[entry...].firstIndex(where: { $0.hasPrefix("    roles: [") }) else {
+                throw NotFound(description: "inventory/lab.yml has no host \(host) with roles")
+            }
+            return roles
+        }
+        let old = try rolesLine(of: from)
+        guard lines[old].contains("minio") else { throw NotFound(description: "\(from) has no minio role") }
+        lines[old] = lines[old].replacingOccurrences(of: "minio, ", with: "").replacingOccurrences(of: ", minio]", with: "]")
+        let new = try rolesLine(of: to)
+        lines[new] = lines[new].replacingOccurrences(of: "]", with: ", minio]")
+        guard let size = lines[new...].firstIndex(where: { $0.hasPrefix("    size: ") }) else {
+            throw NotFound(description: "inventory/lab.yml has no size for \(to)")
+        }
+        lines.insert("    labels: {minio\(number): \"true\"}", at: size + 1)
+        return lines.joined(separator: "\n")
+    }
+
     /// inventory/lab.yml with etcd grown from 3 members to 5: lab-node4 (etcd4, next in file
     /// order) and lab-manager3 (etcd5, given: left to the file's order it would be etcd1 and
     /// move every member's number).

@@ -14,8 +14,11 @@ struct Label: AsyncParsableCommand {
         not manage are kept unless --prune. A second run changes nothing. If any host cannot be \
         matched, or the new labels would move a running etcd, ZooKeeper, MinIO or bookie member to \
         another node (where it would start with no data) or stop it where it runs (an etcd member \
-        the inventory drops leaves by deploy's member remove first: deploy, then label), nothing is written and the exit code is 3. Exit 4 when the Engine is unreachable or \
-        not a manager.
+        the inventory drops leaves by deploy's member remove first: deploy, then label), nothing is written and the exit code is 3. \
+        Two exceptions, each a tier's procedure for a host that is down: an etcd member handed on \
+        (deploy replaces it), and one MinIO server handed on: label waits until it runs on its new \
+        host and MinIO has healed its empty drives from the other servers (--heal-timeout; exit 2 \
+        if not). Exit 4 when the Engine is unreachable or not a manager.
         """
     )
 
@@ -28,6 +31,9 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Also remove labels the inventory does not manage.")
     var prune = false
 
+    @Option(help: "Seconds to wait for a MinIO server handed to a new host to run there and heal its drives.")
+    var healTimeout = 900
+
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
         let engine = try await engineOptions.connectToManager()
@@ -39,8 +45,9 @@ struct Label: AsyncParsableCommand {
                 + "\nthe inventory does not match the swarm; nothing was written", code: .usage)
         }
         // A member of a running stateful tier must not be moved to another node by its labels, nor
-        // stopped where it runs before its tier's procedure has removed it (one read of the swarm for both).
-        let (moves, stops) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
+        // stopped where it runs before its tier's procedure has removed it (one read of the swarm for
+        // all three); a MinIO server whose host is down is handed on, and its heal waited for.
+        let (moves, stops, handOvers) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
         guard moves.isEmpty else {
             throw Failure(message: moves.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
@@ -53,12 +60,36 @@ struct Label: AsyncParsableCommand {
             Console.out("all \(plan.updates.count) nodes already carry their labels; nothing to do")
             return
         }
+        for handOver in handOvers { Console.out("note: \(handOver)") }
         if dryRun {
             Console.out("dry run: \(plan.changes.count) nodes would change; nothing was written")
             return
         }
+        guard healTimeout > 0 else { throw Failure(message: "error: --heal-timeout must be at least 1 second", code: .usage) }
         let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
         Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
+        try await Self.waitForHeals(handOvers, engine: engine, timeout: .seconds(healTimeout))
+    }
+}
+
+extension Label {
+    /// Waits for each MinIO server handed on to run on its new host and report its drives healed.
+    static func waitForHeals(_ handOvers: [MinioHandOver], engine: any SwarmAPI, timeout: Duration) async throws {
+        let wait = MinioHealWait(swarm: engine, heal: JobMinioHeal(swarm: engine), timeout: timeout)
+        for handOver in handOvers {
+            Console.out("\(handOver.service): waiting until it runs on \(handOver.to) and MinIO has healed its drives")
+            do {
+                switch try await wait.wait(handOver, progress: { Console.out($0) }) {
+                case .healed(let objects):
+                    Console.out("\(handOver.service): healed on \(handOver.to) (\(objects) object\(objects == 1 ? "" : "s"))")
+                case .nothingToHeal:
+                    Console.out("\(handOver.service): runs on \(handOver.to); MinIO found nothing to heal")
+                }
+            } catch let error as MinioHealError {
+                throw Failure(message: "error: \(error); the labels are written and MinIO goes on healing by itself: follow it "
+                    + "with `mc admin heal ALIAS` and change nothing else in MinIO until it has finished", code: .failed)
+            }
+        }
     }
 }
 
@@ -66,18 +97,19 @@ extension Label {
     /// The members of the cluster's stateful tiers that `plan` would move, and those it would
     /// stop where they run (MemberMoveGuard), from one read of the swarm.
     static func memberChanges(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
-        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop]) {
-        guard !plan.changes.isEmpty else { return ([], []) }
+        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop], handOvers: [MinioHandOver]) {
+        guard !plan.changes.isEmpty else { return ([], [], []) }
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
             let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             services += try await engine.services(filters: namespace, status: false)
             tasks += try await engine.tasks(filters: namespace)
         }
-        guard !services.isEmpty else { return ([], []) }
+        guard !services.isEmpty else { return ([], [], []) }
         let nodes = try await engine.nodes()
         return (MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks),
-                MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks))
+                MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks),
+                MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks))
     }
 }
 
