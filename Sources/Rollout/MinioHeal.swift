@@ -149,7 +149,10 @@ public struct MinioHealWait: Sendable {
                 }
             } else if let newest = tasks.filter({ $0.NodeID == handOver.toNodeID })
                 .max(by: { ($0.CreatedAt ?? EngineTime(nanoseconds: 0)) < ($1.CreatedAt ?? EngineTime(nanoseconds: 0)) }) {
-                last = "its task on \(handOver.to) is \(newest.Status.State.rawValue)" + (newest.Status.Err.map { ": \($0)" } ?? "")
+                let state = "its task on \(handOver.to) is \(newest.Status.State.rawValue)" + (newest.Status.Err.map { ": \($0)" } ?? "")
+                // Said once per change: a task Swarm rejects there (its drive folders missing, say) shows at once.
+                if state != last { progress("\(handOver.service): \(state)") }
+                last = state
             }
             try await Task.sleep(for: poll)
         }

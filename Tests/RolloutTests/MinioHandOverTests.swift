@@ -118,6 +118,21 @@ struct MinioHandOverTests {
         #expect(await heal.asked.isEmpty)
     }
 
+    @Test func theWaitSaysWhatItsTaskOnTheNewHostDoes() async throws {
+        let (plan, nodes, swarm, inventory, services, tasks) = try await Self.minio4HandedOn()
+        let handOver = try #require(MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks).first)
+        // It cannot start there (as when its drive folders are missing): Swarm's retries are shown, MinIO is never asked.
+        await swarm.failTasks(of: "lab-storage_minio4")
+        await swarm.label(inventory)
+        let heal = ScriptedHeal(["healed 5 of 5"])
+        let progress = Recorder()
+        let wait = MinioHealWait(swarm: swarm, heal: heal, timeout: .milliseconds(100), poll: .milliseconds(5))
+        let error = try await #require(throws: MinioHealError.self) { try await wait.wait(handOver) { progress.add($0) } }
+        #expect(progress.all == ["lab-storage_minio4: its task on lab-manager3 is starting"], "\(progress.all)")
+        #expect(error.description.hasSuffix(": its task on lab-manager3 is starting"), "\(error)")
+        #expect(await heal.asked.isEmpty)
+    }
+
     @Test(arguments: [("no heal needed", MinioHealWait.Outcome.nothingToHeal), ("healed 0 of 0", .healed(objects: 0)),
                       ("progress\nhealed 7 of 7", .healed(objects: 7))])
     func statusLinesThatEndTheWait(_ status: String, _ outcome: MinioHealWait.Outcome) throws {
