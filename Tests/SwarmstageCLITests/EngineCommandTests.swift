@@ -58,6 +58,18 @@ struct EngineCommandTests {
         #expect(message.contains("no Docker socket at /nonexistent/docker.sock"))
     }
 
+    /// A bad option is refused before swarmstage looks for the Engine at all (exit 3, not 4).
+    @Test func aHealTimeoutBelowOneSecondIsRefusedBeforeTheEngineIsAsked() throws {
+        for value in ["0", "-5"] {
+            let (code, message) = try Self.runBinary(["label", "--heal-timeout=\(value)", "-H", "unix:///nonexistent/docker.sock"])
+            #expect(code == 3, "\(message)")
+            #expect(message.contains("--heal-timeout must be 1 to 86400 seconds, not \(value)"), "\(message)")
+            #expect(!message.contains("no Docker socket"), "\(message)")
+        }
+        let (code, message) = try Self.runBinary(["label", "--heal-timeout", "1", "-H", "unix:///nonexistent/docker.sock"])
+        #expect(code == 4 && message.contains("no Docker socket"), "\(message)")
+    }
+
     @Test func labelTwiceThenDryRunReportsNothingToDo() async throws {
         try await LabLock.run {
             let lab = try Lab.require()

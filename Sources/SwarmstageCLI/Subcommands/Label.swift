@@ -31,8 +31,12 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Also remove labels the inventory does not manage.")
     var prune = false
 
-    @Option(help: "Seconds to wait for a MinIO server handed to a new host to run there and heal its drives.")
+    @Option(help: "Seconds (1 to 86400) to wait for a MinIO server handed to a new host to run there and heal its drives.")
     var healTimeout = 900
+
+    func validate() throws {
+        guard (1...86_400).contains(healTimeout) else { throw ValidationError("--heal-timeout must be 1 to 86400 seconds, not \(healTimeout)") }
+    }
 
     mutating func run() async throws {
         let inventory = try inventoryOptions.load()
@@ -65,7 +69,6 @@ struct Label: AsyncParsableCommand {
             Console.out("dry run: \(plan.changes.count) nodes would change; nothing was written")
             return
         }
-        guard healTimeout > 0 else { throw Failure(message: "error: --heal-timeout must be at least 1 second", code: .usage) }
         let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
         Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
         try await Self.waitForHeals(handOvers, engine: engine, timeout: .seconds(healTimeout))
