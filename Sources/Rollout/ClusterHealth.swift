@@ -96,6 +96,8 @@ public struct ClusterHealth: Sendable {
     }
 
     public var status: Status
+    /// etcd's own member list and alarms, when health asked etcd (`health --members`).
+    public var etcdMembers: EtcdMemberReport?
     /// Stateful tiers whose running members differ from the inventory's.
     public var membershipDrift: [MembershipDrift] = []
     /// Every published port of the cluster's stacks.
@@ -272,8 +274,37 @@ public struct ClusterHealth: Sendable {
         return false
     }
 
-    /// Reads everything the report needs from the Engine.
-    public static func read(_ engine: any SwarmAPI, inventory: Inventory) async throws -> ClusterHealth {
+    /// Adds what asking etcd found: its problems join the others by severity (most severe first).
+    public mutating func adding(_ report: EtcdMemberReport, inventoryMembers: [String]) {
+        etcdMembers = report
+        adding(report.problems(inventoryMembers: inventoryMembers))
+    }
+
+    /// More problems, joined to the others by severity (most severe first).
+    public mutating func adding(_ found: [(Status, String)]) {
+        problems = found.filter { $0.0 == .failed }.map(\.1) + problems + found.filter { $0.0 != .failed }.map(\.1)
+        status = max(status, found.map(\.0).max() ?? .healthy)
+    }
+
+    /// An etcd member that fails to start because etcd says its data is lost where it runs (its
+    /// logs, a read): named with what deploy does about it.
+    static func etcdDataLost(_ services: [SwarmService], tasks: [SwarmTask], engine: any SwarmAPI) async -> [(Status, String)] {
+        var found: [(Status, String)] = []
+        for member in services where member.Spec.Labels?[Component.label] == Component.etcd.rawValue
+            && EtcdReplacement.isFailingToStart(member, tasks: tasks) {
+            guard let said = try? await SwarmSnapshot.etcdDataLost(member, swarm: engine) else { continue }
+            found.append((.degraded, "\(member.Spec.Name): etcd says this member's data is lost where it runs (\(said)): its data "
+                + "directory is empty while the cluster knows the member, so it cannot start; `swarmstage deploy` replaces it there "
+                + "by etcd's procedure (member remove, member add, start with --initial-cluster-state existing)"))
+        }
+        return found
+    }
+
+    /// Reads everything the report needs from the Engine. With `askEtcd`, also asks etcd itself
+    /// for its member list and alarms (`EtcdMemberReport`): through short-lived Swarm jobs unless
+    /// `etcd` is given, so not read-only; without it, health makes no write to the Engine.
+    public static func read(_ engine: any SwarmAPI, inventory: Inventory, askEtcd: Bool = false,
+                            etcd: (any EtcdControl)? = nil) async throws -> ClusterHealth {
         let nodes = try await engine.nodes()
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
@@ -290,6 +321,11 @@ public struct ClusterHealth: Sendable {
            let config = try? await engine.config(reference.ConfigID), let data = config.Spec.Data.flatMap({ Data(base64Encoded: $0) }) {
             milvusConfig = String(decoding: data, as: UTF8.self)
         }
-        return evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks, milvusConfig: milvusConfig)
+        var health = evaluate(inventory: inventory, nodes: nodes, services: services, tasks: tasks, milvusConfig: milvusConfig)
+        health.adding(await etcdDataLost(services, tasks: tasks, engine: engine))
+        if askEtcd, let report = await EtcdMemberReport.read(engine, inventory: inventory, services: services, tasks: tasks, control: etcd) {
+            health.adding(report, inventoryMembers: EtcdMemberReport.inventoryMembers(inventory))
+        }
+        return health
     }
 }

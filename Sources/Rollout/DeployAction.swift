@@ -78,7 +78,7 @@ public enum DeployAction: Sendable, Equatable {
         case .recreateService(_, _, let reason): return .recreated(reason: reason)
         case .removeService: return .removed
         case .leaveService: return .unchanged
-        case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "))
+        case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "), dataLost: move.dataLost)
         case .addEtcdMember: return .memberAdded
         case .removeEtcdMember: return .memberRemoved
         default: return nil

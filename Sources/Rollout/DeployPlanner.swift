@@ -69,12 +69,16 @@ public enum DeployPlanner {
 
         let existing = snapshot.services(of: spec.name)
         // etcd members whose data is on a host they can no longer run on: replaced by etcd's procedure.
-        let moves = EtcdReplacement.moves(services: existing, tasks: snapshot.memberTasks, nodes: snapshot.nodes)
+        // And members whose data etcd says is lost where they run (a disk wiped or replaced): replaced there.
+        let movedAway = EtcdReplacement.moves(services: existing, tasks: snapshot.memberTasks, nodes: snapshot.nodes)
+        let moves = movedAway + EtcdReplacement.dataLostMoves(services: existing, tasks: snapshot.memberTasks, nodes: snapshot.nodes,
+                                                              dataLost: snapshot.etcdDataLost)
+            .filter { lost in !movedAway.contains { $0.service == lost.service } }
         let members = spec.services.filter { $0.Labels?[Component.label] == Component.etcd.rawValue }.count
         if !moves.isEmpty, members - moves.count < EtcdReplacement.quorum(of: members) {
             problems.append(.rollingChangeUnsafe(
                 service: moves.map(\.service).joined(separator: ", "),
-                reason: "\(moves.count) of the \(members) etcd members have lost their hosts (\(moves.map { "\($0.member) on \($0.from)" }.joined(separator: ", "))): "
+                reason: "\(moves.count) of the \(members) etcd members have lost their hosts or data (\(moves.map { "\($0.member) on \($0.from)" }.joined(separator: ", "))): "
                     + "etcd has lost its quorum, and a member can be replaced only while the others hold it; restore etcd "
                     + "from a snapshot (`etcdctl snapshot restore`, etcd docs, Disaster recovery), or bring the hosts back"))
         }

@@ -14,6 +14,8 @@ public protocol EtcdControl: Sendable {
     func addMember(name: String, peerURL: String, asLearner: Bool, endpoints: [String]) async throws
     /// `member promote`: etcd refuses it until the learner's log has caught up with the leader's.
     func promoteMember(id: String, endpoints: [String]) async throws
+    /// `etcdctl alarm list`: the alarms the cluster holds (a raft request: it needs a quorum).
+    func alarms(endpoints: [String]) async throws -> [EtcdAlarm]
 }
 
 /// An etcdctl command etcd refused, with what it said.
@@ -43,13 +45,14 @@ public struct JobEtcdControl: EtcdControl {
     }
 
     /// The control for a stage's etcd members: their image, network and a healthy member's placement.
-    public static func forMembers(_ services: [SwarmService], swarm: any SwarmAPI, healthyMember: String?) -> JobEtcdControl? {
+    public static func forMembers(_ services: [SwarmService], swarm: any SwarmAPI, healthyMember: String?,
+                                  timeout: Duration = .seconds(120), namePrefix: String = "swarmstage-etcdctl") -> JobEtcdControl? {
         let members = services.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
         guard let chosen = members.first(where: { $0.Spec.Name == healthyMember }) ?? members.first,
               let image = chosen.Spec.TaskTemplate.ContainerSpec?.Image,
               let network = chosen.Spec.TaskTemplate.Networks?.first?.Target else { return nil }
         return JobEtcdControl(swarm: swarm, image: image, network: network,
-                              constraints: chosen.Spec.TaskTemplate.Placement?.Constraints ?? [])
+                              constraints: chosen.Spec.TaskTemplate.Placement?.Constraints ?? [], timeout: timeout, namePrefix: namePrefix)
     }
 
     public func members(endpoints: [String]) async throws -> [EtcdMember] {
@@ -77,6 +80,12 @@ public struct JobEtcdControl: EtcdControl {
     public func promoteMember(id: String, endpoints: [String]) async throws {
         let (succeeded, output) = try await run(["member", "promote", id], endpoints: endpoints)
         guard succeeded else { throw EtcdCommandError(command: "member promote \(id)", output: output) }
+    }
+
+    public func alarms(endpoints: [String]) async throws -> [EtcdAlarm] {
+        let (succeeded, output) = try await run(["alarm", "list"], endpoints: endpoints)
+        guard succeeded else { throw EtcdCommandError(command: "alarm list", output: output) }
+        return EtcdAlarm.parseList(output)
     }
 
     /// One etcdctl command; whether it exited 0, and what it printed.

@@ -64,14 +64,58 @@ public enum EtcdReplacement {
         public var from: String
         public var fromState: String
         public var to: [String]
+        /// What etcd said when the member's data was lost where it runs (its data directory empty
+        /// while the cluster knows the member): the member is replaced on the same host.
+        public var dataLost: String?
 
-        public init(service: String, member: String, peerURL: String, from: String, fromState: String, to: [String]) {
+        public init(service: String, member: String, peerURL: String, from: String, fromState: String, to: [String],
+                    dataLost: String? = nil) {
             self.service = service
             self.member = member
             self.peerURL = peerURL
             self.from = from
             self.fromState = fromState
             self.to = to
+            self.dataLost = dataLost
+        }
+    }
+
+    /// etcd's words for a member that starts with an empty data directory (a disk replaced or
+    /// wiped) under an identity the cluster already has: etcd 3.4's etcdmain exits with
+    /// "member <ID> has already been bootstrapped" (checked against Debian's etcd 3.4.23: a
+    /// member of three whose data directory was removed, restarted with its stack's flags).
+    /// Started again and again by Swarm, it never rejoins; etcd's remedy is the replacement of a
+    /// failed member (remove it, add it again, start it with `existing` and an empty directory).
+    public static let dataLostMarker = "has already been bootstrapped"
+
+    /// The line of `logs` in which etcd says the member's data is lost, without its timestamp.
+    public static func dataLost(in logs: [String]) -> String? {
+        guard let line = logs.last(where: { $0.contains(dataLostMarker) }) else { return nil }
+        if let start = line.range(of: "member ") { return String(line[start.lowerBound...]).trimmingCharacters(in: .whitespaces) }
+        return line.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Whether a member service's tasks show it failing to start (none runs, and one failed):
+    /// only then are its logs read for `dataLostMarker`.
+    public static func isFailingToStart(_ service: SwarmService, tasks: [SwarmTask]) -> Bool {
+        let own = tasks.filter { $0.ServiceID == service.ID }
+        return !own.contains { $0.Status.State == .running } && own.contains { $0.Status.State == .failed }
+    }
+
+    /// The members whose data etcd says is lost (`dataLost`: service name → etcd's line) on a host
+    /// that is ready and where they may still run: replaced there.
+    public static func dataLostMoves(services: [SwarmService], tasks: [SwarmTask], nodes: [SwarmNode],
+                                     dataLost: [String: String]) -> [Move] {
+        services.sorted { $0.Spec.Name < $1.Spec.Name }.compactMap { service in
+            guard service.Spec.Labels?[Component.label] == Component.etcd.rawValue, let said = dataLost[service.Spec.Name],
+                  let member = argument("--name=", in: service.Spec),
+                  let peerURL = argument("--initial-advertise-peer-urls=", in: service.Spec) else { return nil }
+            let zero = EngineTime(nanoseconds: 0)
+            let newest = tasks.filter { $0.ServiceID == service.ID && $0.NodeID != nil }.max { ($0.CreatedAt ?? zero) < ($1.CreatedAt ?? zero) }
+            guard let home = nodes.first(where: { $0.ID == newest?.NodeID }), home.state == .ready,
+                  PlacementConstraint.allSatisfied(service.Spec.TaskTemplate.constraints, by: home.facts) else { return nil }
+            return Move(service: service.Spec.Name, member: member, peerURL: peerURL, from: home.hostname, fromState: home.state.rawValue,
+                        to: [home.hostname], dataLost: said)
         }
     }
 

@@ -10,8 +10,9 @@ public enum RolloutEvent: Sendable {
         case restarted(reason: String)
         case unchanged
         case removed
-        /// An etcd member moved to another host by etcd's own procedure (member remove, add, start).
-        case memberReplaced(from: String, to: String)
+        /// An etcd member moved to another host by etcd's own procedure (member remove, add, start);
+        /// `dataLost`: replaced where it runs because etcd says its data is lost there.
+        case memberReplaced(from: String, to: String, dataLost: String? = nil)
         /// An etcd member added to the running cluster by etcd's procedure (learner, start, promote).
         case memberAdded
         /// An etcd member the inventory no longer has, removed by etcd's procedure (member remove, then its service).

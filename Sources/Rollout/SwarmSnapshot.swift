@@ -18,6 +18,9 @@ public struct SwarmSnapshot: Sendable {
     public var apiVersion: APIVersion
     /// The tasks of the etcd member services: where each member's data is (`EtcdReplacement`).
     public var memberTasks: [SwarmTask]
+    /// etcd members that fail to start because their data is lost where they run, with etcd's
+    /// words (service name → line; `EtcdReplacement.dataLost`), read from their logs.
+    public var etcdDataLost: [String: String] = [:]
 
     public init(networks: [SwarmNetwork] = [], secrets: [SwarmFileObject] = [], configs: [SwarmFileObject] = [],
                 services: [SwarmService] = [], nodes: [SwarmNode] = [], completedJobs: Set<String> = [],
@@ -44,12 +47,26 @@ public struct SwarmSnapshot: Sendable {
             }
         }
         var memberTasks: [SwarmTask] = []
+        var dataLost: [String: String] = [:]
         for member in services where member.Spec.Labels?[Component.label] == Component.etcd.rawValue {
-            memberTasks += try await swarm.tasks(filters: .service(member.ID))
+            let tasks = try await swarm.tasks(filters: .service(member.ID))
+            memberTasks += tasks
+            if EtcdReplacement.isFailingToStart(member, tasks: tasks), let said = try await etcdDataLost(member, swarm: swarm) {
+                dataLost[member.Spec.Name] = said
+            }
         }
-        return SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
-                             configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes(),
-                             completedJobs: completedJobs, apiVersion: swarm.apiVersion, memberTasks: memberTasks)
+        var snapshot = SwarmSnapshot(networks: try await swarm.networks(), secrets: try await swarm.secrets(),
+                                     configs: try await swarm.configs(), services: services, nodes: try await swarm.nodes(),
+                                     completedJobs: completedJobs, apiVersion: swarm.apiVersion, memberTasks: memberTasks)
+        snapshot.etcdDataLost = dataLost
+        return snapshot
+    }
+
+    /// What a failing etcd member's recent logs say about its data (a read: the service's logs).
+    static func etcdDataLost(_ member: SwarmService, swarm: any SwarmAPI) async throws -> String? {
+        var lines: [String] = []
+        for try await line in try await swarm.serviceLogs(member.ID, tail: 100, follow: false) { lines.append(line.text) }
+        return EtcdReplacement.dataLost(in: lines)
     }
 
     public func services(of stack: String) -> [SwarmService] {

@@ -101,6 +101,83 @@ struct EtcdReplacementTests {
         #expect(await etcd.commands.count == 2)
     }
 
+    /// etcd 3.4.23's last line for a member restarted with an empty data directory (Debian's etcd, by hand).
+    static let bootstrapped = "2026-12-02 17:39:12.467928 C | etcdmain: member 1034a180e6b3302 has already been bootstrapped"
+
+    @Test func aMemberWhoseDataIsLostWhereItRunsIsNamedByHealthAndReplacedThereByDeploy() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let etcd = FakeEtcd(members: ["etcd1", "etcd2", "etcd3"], swarm: swarm)
+        let oldID = try #require(await etcd.list.first { $0.name == "etcd2" }?.id)
+        let home = try #require(await Self.hosts(of: "lab-storage_etcd2", on: swarm).first)
+        // lab-node2's etcd disk was replaced: the member fails at every start, and says why.
+        await swarm.failTasksUntilTheirSpecChanges(of: "lab-storage_etcd2")
+        await swarm.setLogs(of: "lab-storage_etcd2", ["starting", Self.bootstrapped])
+        await etcd.setDown("etcd2")
+
+        // health names it, and what deploy does about it; without a write.
+        let writesBefore = await swarm.writes
+        let health = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        let named = health.problems.first { $0.hasPrefix("lab-storage_etcd2: etcd says this member's data is lost") }
+        #expect(named?.contains("(member 1034a180e6b3302 has already been bootstrapped)") == true, "\(health.problems)")
+        #expect(await swarm.writes == writesBefore)
+
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        let moves = plans.flatMap(\.actions).compactMap { action -> EtcdReplacement.Move? in
+            if case .replaceEtcdMember(_, _, let move) = action { return move }
+            return nil
+        }
+        #expect(moves == [EtcdReplacement.Move(service: "lab-storage_etcd2", member: "etcd2", peerURL: "http://etcd2:2380", from: home,
+                                               fromState: "ready", to: [home],
+                                               dataLost: "member 1034a180e6b3302 has already been bootstrapped")])
+
+        let report = try await Self.deploy(cluster, on: swarm, etcd: etcd)
+        #expect(report.changes[.storage]?["lab-storage_etcd2"]
+                == .memberReplaced(from: home, to: home, dataLost: "member 1034a180e6b3302 has already been bootstrapped"))
+        #expect(await etcd.commands == ["member remove etcd2", "member add etcd2 http://etcd2:2380"])
+        let after = await etcd.list
+        #expect(after.map(\.name).sorted() == ["etcd1", "etcd2", "etcd3"] && after.allSatisfy(\.started) && !after.contains { $0.id == oldID })
+        let service = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_etcd2" })
+        let newID = try #require(after.first { $0.name == "etcd2" }?.id)
+        #expect(EtcdReplacement.argument("--data-dir=", in: service.Spec) == "/var/etcd/member-\(newID)")
+        #expect(try await Self.hosts(of: "lab-storage_etcd2", on: swarm) == [home])
+        #expect(try await Self.deploy(cluster, on: swarm, etcd: etcd).writes == 0)
+    }
+
+    @Test func aMemberThatFailsForAnotherReasonIsNotReplaced() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        await swarm.failTasksUntilTheirSpecChanges(of: "lab-storage_etcd2")
+        await swarm.setLogs(of: "lab-storage_etcd2", ["etcdmain: listen tcp 0.0.0.0:2380: bind: address already in use"])
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        #expect(!plans.flatMap(\.actions).contains { if case .replaceEtcdMember = $0 { return true }; return false })
+        let health = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        #expect(!health.problems.contains { $0.contains("data is lost") })
+    }
+
+    @Test func twoMembersWhoseDataIsLostAreRefusedBeforeAnyWrite() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        for member in ["lab-storage_etcd1", "lab-storage_etcd2"] {
+            await swarm.failTasksUntilTheirSpecChanges(of: member)
+            await swarm.setLogs(of: member, [Self.bootstrapped])
+        }
+        let plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        let reasons = plans.flatMap(\.problems).map { "\($0)" }
+        #expect(reasons.contains { $0.contains("2 of the 3 etcd members have lost their hosts or data") && $0.contains("snapshot") }, "\(reasons)")
+    }
+
+    /// The hostnames where the service's tasks are meant to run now.
+    static func hosts(of service: String, on swarm: FakeSwarm) async throws -> [String] {
+        let id = try #require(await swarm.serviceList.first { $0.Spec.Name == service }?.ID)
+        let nodes = await swarm.nodeList
+        return await swarm.taskList.filter { $0.ServiceID == id && $0.DesiredState == .running }
+            .compactMap { task in nodes.first { $0.ID == task.NodeID }?.hostname }
+    }
+
     @Test func aDeployCutShortAfterMemberAddGoesOnWithTheStart() async throws {
         let (cluster, swarm, etcd) = try await Self.handedOn()
         await etcd.replaceWithUnstarted("etcd2")
@@ -155,7 +232,7 @@ struct EtcdReplacementTests {
             Issue.record("\(problem)")
             return
         }
-        #expect(reason.hasPrefix("2 of the 3 etcd members have lost their hosts (etcd1 on lab-node1, etcd2 on lab-node2): etcd has lost its quorum"))
+        #expect(reason.hasPrefix("2 of the 3 etcd members have lost their hosts or data (etcd1 on lab-node1, etcd2 on lab-node2): etcd has lost its quorum"))
         let writes = await swarm.writes
         await #expect(throws: StageFailure.self) { try await Self.deploy(edited, on: swarm, etcd: etcd) }
         #expect(await swarm.writes == writes)

@@ -79,6 +79,21 @@ actor FakeEtcd: EtcdControl {
         return list
     }
 
+    /// Alarms raised (etcd keeps one per member and kind until disarmed).
+    private(set) var raised: [EtcdAlarm] = []
+    func raise(_ alarm: String, by name: String) {
+        guard let member = list.first(where: { $0.name == name }) else { return }
+        raised.append(EtcdAlarm(memberID: member.id, alarm: alarm))
+    }
+
+    func alarms(endpoints: [String]) async throws -> [EtcdAlarm] {
+        // A raft request: without a quorum it times out.
+        guard answering(endpoints), voters.filter(isUp).count >= EtcdReplacement.quorum(of: voters.count) else {
+            throw EtcdCommandError(command: "alarm list", output: "context deadline exceeded")
+        }
+        return raised
+    }
+
     func healthy(endpoints: [String]) async throws -> Set<String> {
         await startJoined()
         // Without a quorum no proposal commits: no endpoint is healthy.

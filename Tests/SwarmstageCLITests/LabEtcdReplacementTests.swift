@@ -21,15 +21,7 @@ struct LabEtcdReplacementTests {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try Deploy.swarmstage(["label"]).status == 0)
-            let deployed = try Deploy.deploy(secrets: secrets)
-            #expect(deployed.status == 0, "\(deployed.errors)")
-            let engine = try await Deploy.engine()
-            let before = try await LabEtcd.members(engine)
-            #expect(before.keys.sorted() == ["etcd1", "etcd2", "etcd3"], "\(before)")
-            let written = "before-\(UUID().uuidString.prefix(8))"
-            let put = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/replaced", written])
-            #expect(put.succeeded, "\(put.output)")
+            let (engine, before, written) = try await Self.deployedWithAKey("swarmstage-test/replaced", secrets: secrets)
 
             // lab-node2 is gone; its etcd member goes to lab-manager3, which gets the data directory
             // an operator creates (`swarmstage images` lists it).
@@ -87,6 +79,21 @@ struct LabEtcdReplacementTests {
             #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
             #expect(again.status == 1)
         }
+    }
+
+    /// The lab labelled and deployed, etcd's members (name → ID) as they are, and a new value
+    /// written under `key`.
+    static func deployedWithAKey(_ key: String, secrets: String) async throws -> (EngineClient, [String: String], String) {
+        #expect(try Deploy.swarmstage(["label"]).status == 0)
+        let deployed = try Deploy.deploy(secrets: secrets)
+        #expect(deployed.status == 0, "\(deployed.errors)")
+        let engine = try await Deploy.engine()
+        let members = try await LabEtcd.members(engine)
+        #expect(members.keys.sorted() == ["etcd1", "etcd2", "etcd3"], "\(members)")
+        let written = "written-\(UUID().uuidString.prefix(8))"
+        let put = try await LabEtcd.etcdctl(engine, ["put", key, written])
+        #expect(put.succeeded, "\(put.output)")
+        return (engine, members, written)
     }
 
     /// The lab as other tests expect it: lab-node2 back, the stacks removed, etcd's data

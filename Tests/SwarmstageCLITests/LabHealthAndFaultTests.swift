@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Rollout
 import SwarmModel
 import Testing
 import TestSupport
@@ -67,6 +68,31 @@ struct LabHealthAndFaultTests {
             let put = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/health", written])
             #expect(put.succeeded && put.output.contains("OK"), "\(put.output)")
 
+            // `health --members` asks etcd itself: its member list is the inventory's, and no alarm.
+            let asked = try Self.health(["--members", "--json"])
+            #expect(asked.status == 0, "\(asked.output)\n\(asked.errors)")
+            let askedDocument = try #require(try JSONSerialization.jsonObject(with: Data(asked.output.utf8)) as? [String: Any])
+            let etcdReport = try #require(askedDocument["etcdMembers"] as? [String: Any], "\(asked.output)")
+            #expect((etcdReport["members"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted() == ["etcd1", "etcd2", "etcd3"])
+            #expect((etcdReport["alarms"] as? [Any])?.isEmpty == true, "\(etcdReport)")
+            // A NOSPACE alarm, raised by etcd2 as a member whose database reached its quota raises it (etcd's
+            // Maintenance API, the request etcd's own applier makes): etcd refuses writes. The swarm shows
+            // nothing (plain health stays 0); --members names it and fails.
+            let etcd2 = try #require(members["etcd2"].flatMap { UInt64($0, radix: 16) })
+            let raise = try await Self.etcdHTTP(engine, "http://etcd2:2379/v3/maintenance/alarm",
+                                                #"{"action":"ACTIVATE","memberID":"\#(etcd2)","alarm":"NOSPACE"}"#)
+            #expect(raise.succeeded && raise.output.contains("NOSPACE"), "\(raise.output)")
+            #expect(try Self.health().status == 0)
+            let alarmed = try Self.health(["--members"])
+            #expect(alarmed.status == 2, "\(alarmed.output)")
+            #expect(alarmed.output.contains("etcd alarm NOSPACE (raised by etcd2 \(members["etcd2"] ?? "?"))"), "\(alarmed.output)")
+            let refused = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/refused", "x"])
+            #expect(!refused.succeeded && refused.output.contains("database space exceeded"), "\(refused.output)")
+            let disarmed = try await LabEtcd.etcdctl(engine, ["alarm", "disarm"])
+            #expect(disarmed.succeeded, "\(disarmed.output)")
+            let clear = try Self.health(["--members"])
+            #expect(clear.status == 0 && clear.output.contains("etcd alarms: none"), "\(clear.output)")
+
             // One query node crash-looping: degraded, and named.
             try await Self.breakService(engine, "lab-milvus_querynode1")
             let degraded = try await Self.waitForHealthStatus(1)
@@ -123,6 +149,16 @@ struct LabHealthAndFaultTests {
             let again = try await LabEtcd.etcdctl(engine, ["get", "--print-value-only", "swarmstage-test/health"])
             #expect(again.succeeded && again.output.split(separator: "\n").contains { $0 == written }, "\(again.output)")
         }
+    }
+
+    /// A POST to an etcd member's HTTP gateway, from a one-shot job of the etcd image (busybox's wget).
+    static func etcdHTTP(_ engine: EngineClient, _ url: String, _ body: String) async throws -> LabEtcd.Result {
+        let job = SwarmJob(swarm: engine, image: try Lab.require().image("etcd"), network: "lab-net", constraints: ["node.role==manager"],
+                           timeout: .seconds(90), namePrefix: "sstest-etcd-http")
+        let quoted = "'" + body.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let (succeeded, output) = try await job.run(command: ["/bin/sh", "-c", "wget -q -O- --post-data=\(quoted) \(url)"], args: [],
+                                                    label: "etcd http")
+        return LabEtcd.Result(succeeded: succeeded, output: output)
     }
 
     /// Every node's labels by hostname.

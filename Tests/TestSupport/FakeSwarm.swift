@@ -24,6 +24,8 @@ public actor FakeSwarm: SwarmAPI {
     private var clock = EngineTime(seconds: 1_795_900_000)
     private var nextID = 0
     private var failing: Set<String> = []
+    /// Services whose tasks fail only while they run this task spec (a member whose data was lost).
+    private var failingSpecs: [String: TaskSpec] = [:]
     private var logs: [String: [String]] = [:]
     /// Requests to refuse as unreachable, and after how many more writes that starts.
     private var dropAfterWrites: Int?
@@ -71,6 +73,14 @@ public actor FakeSwarm: SwarmAPI {
     public func failTasks(of serviceName: String) {
         failing.insert(serviceName)
         for service in serviceList where service.Spec.Name == serviceName { reconcile(service.ID) }
+    }
+
+    /// Every task of this service fails while the service keeps its current task spec (as a
+    /// member whose data is lost fails until it is started another way).
+    public func failTasksUntilTheirSpecChanges(of serviceName: String) {
+        guard let service = serviceList.first(where: { $0.Spec.Name == serviceName }) else { return }
+        failingSpecs[serviceName] = service.Spec.TaskTemplate
+        reconcile(service.ID)
     }
 
     /// The node stops answering its managers: down, with its tasks still listed as they were.
@@ -338,7 +348,8 @@ public actor FakeSwarm: SwarmAPI {
             && !Self.sameJSON(taskList[i].Spec, template) {
             shutDown(i)
         }
-        if failing.contains(service.Spec.Name) {
+        let fails = failing.contains(service.Spec.Name) || failingSpecs[service.Spec.Name].map { Self.sameJSON($0, template) } == true
+        if fails {
             for i in taskList.indices where taskList[i].ServiceID == serviceID && taskList[i].DesiredState == .running { shutDown(i) }
         }
         let eligible = eligibleNodes(service.Spec)
@@ -369,7 +380,7 @@ public actor FakeSwarm: SwarmAPI {
             if node == nil {
                 status = TaskStatus(Timestamp: clock, State: .pending, Message: "pending task scheduling",
                                     Err: "no suitable node (scheduling constraints not satisfied on \(nodeList.count) nodes)")
-            } else if failing.contains(service.Spec.Name) {
+            } else if fails {
                 // Three failures and a fourth try under way, as Swarm's restart loop leaves them.
                 for _ in 0..<3 {
                     taskList.append(task(service, slot: slot, node: node, desired: .shutdown,

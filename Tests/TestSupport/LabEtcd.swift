@@ -11,6 +11,11 @@ public enum LabEtcd {
     public struct Result: Sendable {
         public var succeeded: Bool
         public var output: String
+
+        public init(succeeded: Bool, output: String) {
+            self.succeeded = succeeded
+            self.output = output
+        }
     }
 
     public static func etcdctl(_ engine: some SwarmAPI, _ arguments: [String], network: String = "lab-net",

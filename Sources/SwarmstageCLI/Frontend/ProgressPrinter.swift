@@ -165,7 +165,10 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
             return "add an etcd member: member add --learner, start with --initial-cluster-state existing, member promote once it has caught up"
         case .memberRemoved:
             return "remove the etcd member: member remove (with every member that stays healthy), then its service"
-        case .memberReplaced(let from, let to):
+        case .memberReplaced(let from, let to, let dataLost?):
+            return "replace the etcd member: its data on \(from) is lost (etcd: \(dataLost)); member remove, member add, "
+                + "start again on \(to) with --initial-cluster-state existing in an empty data directory"
+        case .memberReplaced(let from, let to, nil):
             return "replace the etcd member: member remove (its data was on \(from)), member add, start on \(to) with --initial-cluster-state existing"
         }
     }

@@ -11,8 +11,10 @@ struct Health: AsyncParsableCommand {
         discussion: """
         Exit code: 0 healthy; 1 degraded (a replica down, a node down, label drift, a quorum held with a \
         member down); 2 failed (manager or etcd/ZooKeeper/MinIO quorum lost, a stage missing or a service \
-        with no task running); 3 usage or configuration error; 4 Engine unreachable or not a manager. \
-        --json prints one object with numeric fields for monitoring.
+        with no task running, with --members an etcd alarm); 3 usage or configuration error; 4 Engine unreachable or not a manager. \
+        --json prints one object with numeric fields for monitoring. Plain health only reads from the \
+        Engine; --members also asks etcd itself (its member list and alarms, e.g. NOSPACE, which the swarm \
+        cannot show) through two short-lived Swarm jobs, removed afterwards.
         """
     )
 
@@ -22,6 +24,9 @@ struct Health: AsyncParsableCommand {
     @Flag(help: "Print JSON (status, exitCode, nodes, stages, services with desired/running counts, problems).")
     var json = false
 
+    @Flag(help: "Also ask etcd for its member list and alarms (two short-lived Swarm jobs: not read-only).")
+    var members = false
+
     @Option(help: ArgumentHelp("Refresh every N seconds until interrupted.", valueName: "seconds"))
     var watch: Int?
 
@@ -29,7 +34,7 @@ struct Health: AsyncParsableCommand {
         let inventory = try inventoryOptions.load()
         let engine = try await engineOptions.connectToManager()
         repeat {
-            let health = try await ClusterHealth.read(engine, inventory: inventory)
+            let health = try await ClusterHealth.read(engine, inventory: inventory, askEtcd: members)
             if watch != nil, Terminal.isInteractive, !json { print(Terminal.clearScreen, terminator: "") }
             Console.out(json ? HealthText.json(health) : HealthText.render(health, cluster: inventory.cluster.name))
             if let watch {
@@ -86,6 +91,13 @@ enum HealthText {
             lines.append(Terminal.paint("warning", .yellow) + ": Milvus authorization is off (common.security.authorizationEnabled): "
                 + "anyone who reaches 19530 can drop collections; remove security.milvus_authorization: false from the inventory")
         }
+        if let etcd = health.etcdMembers {
+            let listed = etcd.members.sorted { $0.name < $1.name }.map { $0.name.isEmpty ? "(unstarted \($0.id))" : $0.name + ($0.learner ? " (learner)" : "") }
+            if !etcd.members.isEmpty { lines.append("etcd members (etcd's own list): \(listed.joined(separator: ", "))") }
+            let alarms = etcd.alarms.map { "\($0.alarm) (\($0.member ?? $0.memberID))" }
+            let unknown = etcd.unanswered.contains { $0.contains("alarm list") || $0.contains("no etcd member") }
+            lines.append("etcd alarms: " + (unknown ? "unknown (etcd did not answer)" : alarms.isEmpty ? "none" : alarms.joined(separator: ", ")))
+        }
         if !health.problems.isEmpty {
             lines.append("problems:")
             lines += health.problems.map { "  - \($0)" }
@@ -109,6 +121,7 @@ enum HealthText {
             var published: [ClusterHealth.PublishedReport]
             var milvusAuthorization: Bool?
             var membershipDrift: [ClusterHealth.MembershipDrift]
+            var etcdMembers: EtcdMemberReport?
             var problems: [String]
         }
         let services = health.stages.flatMap(\.services)
@@ -118,7 +131,7 @@ enum HealthText {
                                 servicesHealthy: services.filter { $0.status == .healthy }.count, servicesTotal: services.count,
                                 nodes: health.nodes, stages: health.stages, quorums: health.quorums, published: health.published,
                                 milvusAuthorization: health.milvusAuthorization, membershipDrift: health.membershipDrift,
-                                problems: health.problems)
+                                etcdMembers: health.etcdMembers, problems: health.problems)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(document), as: UTF8.self)) ?? "{}"
