@@ -137,7 +137,9 @@ public struct EtcdMemberReport: Sendable, Codable, Equatable {
                             control: (any EtcdControl)? = nil) async -> EtcdMemberReport? {
         let members = services.filter { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
         guard !members.isEmpty else { return nil }
-        let running = members.filter { service in tasks.contains { $0.ServiceID == service.ID && $0.Status.State == .running } }
+        let running = members.filter { service in
+            tasks.contains { $0.ServiceID == service.ID && $0.DesiredState == .running && $0.Status.State == .running }
+        }
         let endpoints = running.compactMap { EtcdReplacement.argument("--advertise-client-urls=", in: $0.Spec) }
         let names = inventoryMembers(inventory)
         guard let control = control ?? JobEtcdControl.forMembers(running, swarm: swarm, healthyMember: running.first?.Spec.Name,

@@ -81,25 +81,40 @@ public enum EtcdReplacement {
     }
 
     /// etcd's words for a member that starts with an empty data directory (a disk replaced or
-    /// wiped) under an identity the cluster already has: etcd 3.4's etcdmain exits with
-    /// "member <ID> has already been bootstrapped" (checked against Debian's etcd 3.4.23: a
-    /// member of three whose data directory was removed, restarted with its stack's flags).
+    /// wiped) under an identity the cluster already has, each with where etcd's own words begin
+    /// on its log line. Both checked against Debian's etcd 3.4.23, a member of three whose data
+    /// directory was removed and which was restarted with its stack's flags:
+    /// - started with `--initial-cluster-state new` (as first deployed), etcdmain exits with
+    ///   "member <ID> has already been bootstrapped";
+    /// - started with `existing` (a member added or replaced by swarmstage), raft panics when the
+    ///   leader's first heartbeat arrives: "tocommit(9) is out of range [lastIndex(0)]. Was the
+    ///   raft log corrupted, truncated, or lost?" (etcd's raft/log.go, `commitTo`).
     /// Started again and again by Swarm, it never rejoins; etcd's remedy is the replacement of a
-    /// failed member (remove it, add it again, start it with `existing` and an empty directory).
-    public static let dataLostMarker = "has already been bootstrapped"
+    /// failed member (remove it, add it again, start it with `existing` and an empty directory;
+    /// etcd's runtime-configuration guide, "Replace a failed machine").
+    public static let dataLostMarkers: [(marker: String, from: String)] = [
+        ("has already been bootstrapped", "member "),
+        ("Was the raft log corrupted, truncated, or lost?", "tocommit("),
+    ]
 
-    /// The line of `logs` in which etcd says the member's data is lost, without its timestamp.
+    /// The line of `logs` in which etcd says the member's data is lost, from where etcd's words
+    /// begin (without timestamp or logger).
     public static func dataLost(in logs: [String]) -> String? {
-        guard let line = logs.last(where: { $0.contains(dataLostMarker) }) else { return nil }
-        if let start = line.range(of: "member ") { return String(line[start.lowerBound...]).trimmingCharacters(in: .whitespaces) }
-        return line.trimmingCharacters(in: .whitespaces)
+        for line in logs.reversed() {
+            guard let said = dataLostMarkers.first(where: { line.contains($0.marker) }) else { continue }
+            if let start = line.range(of: said.from) { return String(line[start.lowerBound...]).trimmingCharacters(in: .whitespaces) }
+            return line.trimmingCharacters(in: .whitespaces)
+        }
+        return nil
     }
 
-    /// Whether a member service's tasks show it failing to start (none runs, and one failed):
-    /// only then are its logs read for `dataLostMarker`.
+    /// Whether a member service's tasks show it failing to start (none that Swarm wants running
+    /// runs, and one failed): only then are its logs read for `dataLostMarkers`. A task on a host
+    /// that is down stays listed as running (nobody reports it stopped) with its desired state
+    /// shut down once Swarm moved the member: it is not a running member.
     public static func isFailingToStart(_ service: SwarmService, tasks: [SwarmTask]) -> Bool {
         let own = tasks.filter { $0.ServiceID == service.ID }
-        return !own.contains { $0.Status.State == .running } && own.contains { $0.Status.State == .failed }
+        return !own.contains { $0.DesiredState == .running && $0.Status.State == .running } && own.contains { $0.Status.State == .failed }
     }
 
     /// The members whose data etcd says is lost (`dataLost`: service name → etcd's line) on a host

@@ -145,6 +145,62 @@ struct EtcdReplacementTests {
         #expect(try await Self.deploy(cluster, on: swarm, etcd: etcd).writes == 0)
     }
 
+    /// etcd 3.4.23's lines for a member started with `existing` (added or replaced before) whose data
+    /// directory was then removed (Debian's etcd, by hand): raft panics, then the goroutine trace follows.
+    static let raftLogLost = [
+        "raft2026/12/03 06:12:43 tocommit(9) is out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?",
+        "panic: tocommit(9) is out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?",
+        "",
+        "goroutine 120 [running]:",
+        "go.etcd.io/etcd/raft.(*node).run(0xc000230300)",
+        "\tgo.etcd.io/etcd/raft/node.go:354 +0xa05",
+    ]
+
+    @Test func bothOfEtcdsWordsForLostDataAreRecognisedAndQuotedWithoutTimestamp() {
+        #expect(EtcdReplacement.dataLost(in: ["starting", Self.bootstrapped])
+                == "member 1034a180e6b3302 has already been bootstrapped")
+        #expect(EtcdReplacement.dataLost(in: ["starting"] + Self.raftLogLost)
+                == "tocommit(9) is out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?")
+        #expect(EtcdReplacement.dataLost(in: ["etcdmain: listen tcp 0.0.0.0:2380: bind: address already in use", "member of nothing"]) == nil)
+        #expect(EtcdReplacement.dataLost(in: []) == nil)
+    }
+
+    @Test func aMemberStartedAsExistingWhoseDataIsLostIsReplacedThereToo() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let etcd = FakeEtcd(members: ["etcd1", "etcd2", "etcd3"], swarm: swarm)
+        let home = try #require(await Self.hosts(of: "lab-storage_etcd3", on: swarm).first)
+        await swarm.failTasksUntilTheirSpecChanges(of: "lab-storage_etcd3")
+        await swarm.setLogs(of: "lab-storage_etcd3", ["starting"] + Self.raftLogLost)
+        await etcd.setDown("etcd3")
+        let said = "tocommit(9) is out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?"
+        let health = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        #expect(health.problems.contains { $0.hasPrefix("lab-storage_etcd3: etcd says this member's data is lost") && $0.contains(said) },
+                "\(health.problems)")
+        let report = try await Self.deploy(cluster, on: swarm, etcd: etcd)
+        #expect(report.changes[.storage]?["lab-storage_etcd3"] == .memberReplaced(from: home, to: home, dataLost: said))
+        #expect(await etcd.commands == ["member remove etcd3", "member add etcd3 http://etcd3:2380"])
+        #expect(try await Self.deploy(cluster, on: swarm, etcd: etcd).writes == 0)
+    }
+
+    /// As the lab's Engine lists them after etcd2 moved off a host that lost power: the old task
+    /// still "running" there (nobody reports it stopped) but shut down by Swarm, the new host's task
+    /// failed, its successor waiting out the restart delay.
+    @Test func aMembersTaskLeftRunningOnADownHostDoesNotHideItsFailureToStart() throws {
+        let service = SwarmService(ID: "s2", Version: ObjectVersion(Index: 1), Spec: ServiceSpec(Name: "lab-storage_etcd2", TaskTemplate: TaskSpec()))
+        func task(_ id: String, on node: String, _ state: TaskState, desired: TaskState) -> SwarmTask {
+            SwarmTask(ID: id, ServiceID: "s2", NodeID: node, Status: TaskStatus(State: state), DesiredState: desired)
+        }
+        let leftOnTheDeadHost = task("t1", on: "node2", .running, desired: .shutdown)
+        let failed = task("t2", on: "manager3", .failed, desired: .shutdown)
+        let waiting = task("t3", on: "manager3", .ready, desired: .running)
+        #expect(EtcdReplacement.isFailingToStart(service, tasks: [leftOnTheDeadHost, failed, waiting]))
+        #expect(!EtcdReplacement.isFailingToStart(service, tasks: [leftOnTheDeadHost, failed, task("t3", on: "manager3", .running, desired: .running)]))
+        #expect(!EtcdReplacement.isFailingToStart(service, tasks: [leftOnTheDeadHost, waiting]))
+        #expect(!EtcdReplacement.isFailingToStart(service, tasks: [failed].map { var other = $0; other.ServiceID = "s1"; return other }))
+    }
+
     @Test func aMemberThatFailsForAnotherReasonIsNotReplaced() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Rollout
 import SwarmModel
 import Testing
 import TestSupport
@@ -7,6 +8,8 @@ import TestSupport
 /// The runbook's "a host is gone for good", for etcd, with Debian's real etcd: lab-node2 loses
 /// power for good; its etcd member is handed to lab-manager3 in the inventory; `label` and
 /// `deploy` replace it by etcd's procedure; the data written before is read from the new member.
+/// Then the new member's disk is wiped where it runs (the guard against empty data): etcd refuses
+/// it, `health` says why, `deploy` replaces it there; the data is read from it again.
 @Suite("Replacing a dead host's etcd member on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabEtcdReplacementTests {
     typealias Deploy = LabDeployTests
@@ -78,7 +81,64 @@ struct LabEtcdReplacementTests {
             let again = try Programs.run(Programs.swarmstage, deploy + socket)
             #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
             #expect(again.status == 1)
+
+            // The new member's disk is then wiped where it runs (lab-manager3): started `existing`,
+            // etcd's raft panics at the leader's first heartbeat ("tocommit(N) is out of range
+            // [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?"). health names it and
+            // deploy replaces it there by the same procedure; the key is read from it alone again.
+            try await Self.wipeAndReplaceInPlace("lab-storage_etcd2", on: "lab-manager3", saying: "tocommit(", key: "swarmstage-test/replaced",
+                                                 written: written, engine: engine, lab: lab, inventory: inventory, deploy: deploy + socket,
+                                                 deployStatus: 1)
         }
+    }
+
+    /// The guard against empty data, with the real etcd: `service`'s data directory on `home` is
+    /// removed with its container (a disk replaced or wiped); Swarm starts it again on an empty
+    /// directory and etcd refuses it, in words starting with `saying`. `health` names the member,
+    /// `deploy` (the `deploy` arguments, exiting `deployStatus`) replaces it on the same host with
+    /// etcd's procedure, the other members keep their IDs, and `key` is read from the member alone.
+    static func wipeAndReplaceInPlace(_ service: String, on home: String, saying: String, key: String, written: String,
+                                      engine: EngineClient, lab: Lab, inventory: String, deploy: [String], deployStatus: Int32) async throws {
+        let before = try await LabEtcd.members(engine)
+        let spec = try await engine.service(service)
+        let dataDir = EtcdReplacement.argument("--data-dir=", in: spec.Spec) ?? "/var/etcd/data"
+        #expect(dataDir.hasPrefix("/var/etcd/"))
+        let onHost = "\(lab.directory)/nodes/\(home)/mnt/data/etcd/\(dataDir.dropFirst("/var/etcd/".count))"
+        #expect(FileManager.default.fileExists(atPath: onHost + "/member"), "\(service)'s data is not at \(onHost)")
+        let node = "unix://\(lab.nodeSocket(home))"
+        let containers = try Programs.run(Programs.docker, ["-H", node, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(service)"])
+        let container = try #require(containers.output.split(separator: "\n").first.map(String.init), "\(containers.output)")
+        let removed = try Programs.run(Programs.docker, ["-H", node, "rm", "-f", container])
+        #expect(removed.status == 0, "\(removed.errors)")
+        try FileManager.default.removeItem(atPath: onHost)
+
+        let socket = ["-H", "unix://\(lab.managerSocket)"]
+        let health = { try Programs.run(Programs.swarmstage, ["health", "-i", inventory] + socket) }
+        let deadline = ContinuousClock.now + .seconds(120)
+        var said = try health()
+        while !said.output.contains("etcd says this member's data is lost"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(3))
+            said = try health()
+        }
+        #expect(said.status != 0 && said.output.contains("\(service): etcd says this member's data is lost where it runs (\(saying)"),
+                "\(said.output)")
+        let plan = try Programs.run(Programs.swarmstage, deploy + ["--plan"])
+        #expect(plan.output.contains("\(service): replace the etcd member: its data on \(home) is lost (etcd: \(saying)"),
+                "\(plan.output)\n\(plan.errors)")
+        let replaced = try Programs.run(Programs.swarmstage, deploy + ["--progress", "plain"])
+        #expect(replaced.status == deployStatus, "\(replaced.output)\n\(replaced.errors)")
+
+        let member = String(service.split(separator: "_").last ?? "")
+        let after = try await LabEtcd.members(engine)
+        #expect(after.keys.sorted() == before.keys.sorted(), "\(after)")
+        #expect(after[member] != before[member] && after.filter { $0.key != member } == before.filter { $0.key != member }, "\(before) → \(after)")
+        let read = try await LabEtcd.etcdctl(engine, ["get", "--consistency=s", "--print-value-only", key], endpoints: "http://\(member):2379")
+        #expect(read.succeeded && read.output.split(separator: "\n").contains { $0 == written }, "\(read.output)")
+        let nodes = try await engine.nodes()
+        let running = try await engine.tasks(filters: .service(spec.ID)).filter { $0.DesiredState == .running && $0.Status.State == .running }
+        #expect(running.compactMap { task in nodes.first { $0.ID == task.NodeID }?.hostname } == [home])
+        let again = try Programs.run(Programs.swarmstage, deploy)
+        #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
     }
 
     /// The lab labelled and deployed, etcd's members (name → ID) as they are, and a new value
