@@ -127,9 +127,11 @@ extension EngineClient: SwarmAPI {
         }
     }
 
-    /// The last `tail` lines of a service's logs from all its tasks, through the manager.
-    public func serviceLogs(_ service: String, tail: Int, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
-        let query = [("stdout", "1"), ("stderr", "1"), ("tail", String(tail)), ("follow", follow ? "1" : "0")]
+    /// The last `tail` lines of a service's logs from all its tasks, through the manager; with
+    /// `since`, only those written at or after it (the Engine takes `seconds.nanoseconds`).
+    public func serviceLogs(_ service: String, tail: Int, since: EngineTime?, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
+        var query = [("stdout", "1"), ("stderr", "1"), ("tail", String(tail)), ("follow", follow ? "1" : "0")]
+        if let since { query.append(("since", since.unixTimestamp)) }
         let chunks = try await stream("/services/\(Query.encode(service))/logs", query: query)
         return AsyncThrowingStream { continuation in
             let reader = Task {

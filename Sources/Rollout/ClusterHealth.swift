@@ -292,7 +292,7 @@ public struct ClusterHealth: Sendable {
         var found: [(Status, String)] = []
         for member in services where member.Spec.Labels?[Component.label] == Component.etcd.rawValue
             && EtcdReplacement.isFailingToStart(member, tasks: tasks) {
-            guard let said = try? await SwarmSnapshot.etcdDataLost(member, swarm: engine) else { continue }
+            guard let said = try? await SwarmSnapshot.etcdDataLost(member, tasks: tasks, swarm: engine) else { continue }
             found.append((.degraded, "\(member.Spec.Name): etcd says this member's data is lost where it runs (\(said)): its data "
                 + "directory is empty while the cluster knows the member, so it cannot start; `swarmstage deploy` replaces it there "
                 + "by etcd's procedure (member remove, member add, start with --initial-cluster-state existing)"))

@@ -117,6 +117,17 @@ public enum EtcdReplacement {
         return !own.contains { $0.DesiredState == .running && $0.Status.State == .running } && own.contains { $0.Status.State == .failed }
     }
 
+    /// Since when `service` runs its current spec: the creation of the oldest of its tasks that
+    /// carries it (the Engine copies the service's task template into each task it creates). Its
+    /// log lines from before are an earlier spec's. Not the service's `UpdatedAt`: Swarm also moves
+    /// that when an update finishes or pauses, after the new task may already have said why it
+    /// fails. nil (every line) when no task carries the spec. Log lines are stamped by the clock of
+    /// the host that ran the task, so hosts' clocks are assumed to agree within the seconds etcd
+    /// takes to start.
+    public static func runsItsSpecSince(_ service: SwarmService, tasks: [SwarmTask]) -> EngineTime? {
+        tasks.filter { $0.ServiceID == service.ID && $0.Spec == service.Spec.TaskTemplate }.compactMap(\.CreatedAt).min()
+    }
+
     /// The members whose data etcd says is lost (`dataLost`: service name → etcd's line) on a host
     /// that is ready and where they may still run: replaced there.
     public static func dataLostMoves(services: [SwarmService], tasks: [SwarmTask], nodes: [SwarmNode],

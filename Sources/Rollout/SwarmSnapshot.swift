@@ -51,7 +51,7 @@ public struct SwarmSnapshot: Sendable {
         for member in services where member.Spec.Labels?[Component.label] == Component.etcd.rawValue {
             let tasks = try await swarm.tasks(filters: .service(member.ID))
             memberTasks += tasks
-            if EtcdReplacement.isFailingToStart(member, tasks: tasks), let said = try await etcdDataLost(member, swarm: swarm) {
+            if EtcdReplacement.isFailingToStart(member, tasks: tasks), let said = try await etcdDataLost(member, tasks: tasks, swarm: swarm) {
                 dataLost[member.Spec.Name] = said
             }
         }
@@ -62,10 +62,15 @@ public struct SwarmSnapshot: Sendable {
         return snapshot
     }
 
-    /// What a failing etcd member's recent logs say about its data (a read: the service's logs).
-    static func etcdDataLost(_ member: SwarmService, swarm: any SwarmAPI) async throws -> String? {
+    /// What a failing etcd member's recent logs say about its data (a read: the service's logs),
+    /// counting only lines written since it runs its current spec (`EtcdReplacement.runsItsSpecSince`):
+    /// what a member said before deploy replaced it is not why it fails now (CI, 2026-12-03: the
+    /// "has already been bootstrapped" of etcd2 started `new` on the host it was handed to, before
+    /// deploy replaced it there, was named when that member, now `existing`, had its disk wiped).
+    static func etcdDataLost(_ member: SwarmService, tasks: [SwarmTask], swarm: any SwarmAPI) async throws -> String? {
         var lines: [String] = []
-        for try await line in try await swarm.serviceLogs(member.ID, tail: 100, follow: false) { lines.append(line.text) }
+        let since = EtcdReplacement.runsItsSpecSince(member, tasks: tasks)
+        for try await line in try await swarm.serviceLogs(member.ID, tail: 100, since: since, follow: false) { lines.append(line.text) }
         return EtcdReplacement.dataLost(in: lines)
     }
 

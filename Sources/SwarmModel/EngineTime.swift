@@ -70,6 +70,16 @@ public struct EngineTime: Sendable, Comparable, Hashable, Codable, CustomStringC
         try container.encode(rfc3339)
     }
 
+    /// `1795900000.000000001`: seconds since 1970 and nine digits of nanoseconds, as the Engine's
+    /// `since` query parameters take it.
+    public var unixTimestamp: String {
+        var seconds = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        if fraction < 0 { fraction += 1_000_000_000; seconds -= 1 }
+        let digits = String(fraction)
+        return "\(seconds).\(String(repeating: "0", count: 9 - digits.count))\(digits)"
+    }
+
     /// `2026-11-21T20:05:20.123456789Z`, as the Engine writes it.
     public var rfc3339: String {
         var seconds = nanoseconds / 1_000_000_000

@@ -39,11 +39,16 @@ public protocol SwarmAPI: Sendable {
 
     /// Events from now on: a wake-up, not the truth.
     func events(filters: Filters) async throws -> AsyncThrowingStream<EngineEvent, any Error>
-    /// The last `tail` lines of a service's logs from all its tasks.
-    func serviceLogs(_ service: String, tail: Int, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error>
+    /// The last `tail` lines of a service's logs from all its tasks; with `since`, only lines
+    /// written at or after it (the Engine's `since`, by the clock of the host that ran each task).
+    func serviceLogs(_ service: String, tail: Int, since: EngineTime?, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error>
 }
 
 extension SwarmAPI {
+    public func serviceLogs(_ service: String, tail: Int, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
+        try await serviceLogs(service, tail: tail, since: nil, follow: follow)
+    }
+
     public func services(filters: Filters = Filters()) async throws -> [SwarmService] {
         try await services(filters: filters, status: false)
     }

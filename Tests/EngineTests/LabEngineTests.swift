@@ -116,6 +116,17 @@ struct LabEngineTests {
             #expect(lines.filter { $0.text.hasPrefix("line-") }.map(\.text) == (0..<200).map { "line-\($0)" })
             // Docker keeps each stream in order, not the two streams relative to each other.
             #expect(lines.filter { $0.stream == .stdout }.last?.text == "done-marker")
+            // `since` (seconds.nanoseconds) is honoured: every line from the task's creation on,
+            // none from after it completed.
+            let task = try #require(try await engine.tasks(filters: .service(service.id)).first)
+            let created = try #require(task.CreatedAt), ended = try #require(task.Status.Timestamp)
+            var sinceCreated: [String] = [], sinceEnded: [String] = []
+            for try await line in try await engine.serviceLogs(service.id, tail: 1000, since: created, follow: false) { sinceCreated.append(line.text) }
+            for try await line in try await engine.serviceLogs(service.id, tail: 1000, since: ended + .seconds(1), follow: false) {
+                sinceEnded.append(line.text)
+            }
+            #expect(sinceCreated.filter { $0.hasPrefix("line-") }.count == 200 && sinceCreated.contains("done-marker"), "\(sinceCreated.count)")
+            #expect(sinceEnded.isEmpty, "\(sinceEnded)")
             try await engine.removeService(service.id)
         }
     }

@@ -213,6 +213,46 @@ struct EtcdReplacementTests {
         #expect(!health.problems.contains { $0.contains("data is lost") })
     }
 
+    /// What a member said before it runs its current spec is not why it fails now. As on the lab:
+    /// etcd2, handed to another host, started there `new` before deploy replaced it and said "has
+    /// already been bootstrapped"; replaced (started `existing`), it later fails for another
+    /// reason: nothing is named or replaced. When it then says etcd's words for lost data again,
+    /// those new words are the ones named.
+    @Test func whatAMemberSaidBeforeItsSpecChangedIsNotWhyItFailsNow() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        await swarm.setLogs(of: "lab-storage_etcd2", ["starting", Self.bootstrapped])
+        let before = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-storage_etcd2" })
+        var spec = before.Spec
+        let args = spec.TaskTemplate.ContainerSpec?.Args ?? []
+        spec.TaskTemplate.ContainerSpec?.Args = args.map {
+            $0 == "--initial-cluster-state=new" ? "--initial-cluster-state=existing" : $0
+        }
+        #expect(spec != before.Spec)
+        try await swarm.updateService(before.ID, version: before.Version, spec: spec)
+        await swarm.failTasksUntilTheirSpecChanges(of: "lab-storage_etcd2")
+        await swarm.appendLogs(of: "lab-storage_etcd2", ["etcdmain: listen tcp 0.0.0.0:2380: bind: address already in use"])
+
+        let health = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        #expect(health.problems.contains { $0.hasPrefix("lab-storage_etcd2: ") }, "\(health.problems)")
+        #expect(!health.problems.contains { $0.contains("data is lost") }, "\(health.problems)")
+        var plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        #expect(!plans.flatMap(\.actions).contains { if case .replaceEtcdMember = $0 { return true }; return false })
+
+        await swarm.appendLogs(of: "lab-storage_etcd2", Self.raftLogLost)
+        let said = "tocommit(9) is out of range [lastIndex(0)]. Was the raft log corrupted, truncated, or lost?"
+        let again = try await ClusterHealth.read(swarm, inventory: cluster.inventory)
+        #expect(again.problems.contains { $0.hasPrefix("lab-storage_etcd2: etcd says this member's data is lost") && $0.contains(said) },
+                "\(again.problems)")
+        plans = try await FakeSwarmDeployTests.plan(cluster, on: swarm)
+        let moves = plans.flatMap(\.actions).compactMap { action -> EtcdReplacement.Move? in
+            if case .replaceEtcdMember(_, _, let move) = action { return move }
+            return nil
+        }
+        #expect(moves.map(\.dataLost) == [said])
+    }
+
     @Test func twoMembersWhoseDataIsLostAreRefusedBeforeAnyWrite() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)

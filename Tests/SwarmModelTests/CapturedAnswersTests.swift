@@ -35,6 +35,22 @@ struct CapturedAnswersTests {
         }
     }
 
+    /// The Engine copies a service's task template into each task it creates: the model reads both
+    /// alike (the service's answer adds `Runtime`, which the model does not read), so a task's spec
+    /// tells which spec of its service it runs.
+    @Test func eachTaskCarriesItsServicesTaskTemplate() throws {
+        let services = try Self.fixture("services-lab-storage", as: [SwarmService].self)
+        let tasks = try Self.fixture("tasks-lab-storage", as: [SwarmTask].self)
+        for task in tasks {
+            let service = try #require(services.first { $0.ID == task.ServiceID })
+            #expect(task.Spec == service.Spec.TaskTemplate, "\(service.Spec.Name)")
+            var other = service.Spec.TaskTemplate
+            let args = other.ContainerSpec?.Args ?? []
+            other.ContainerSpec?.Args = args + ["--changed"]
+            #expect(task.Spec != other)
+        }
+    }
+
     @Test func infoCarriesTheEngineClock() throws {
         let info = try Self.fixture("info", as: SystemInfo.self)
         #expect(info.SystemTime != nil)

@@ -17,6 +17,14 @@ struct EngineTimeTests {
         #expect(try #require(EngineTime("9999-12-31T23:59:59Z")).nanoseconds == .max)
     }
 
+    /// The Engine's `since` parameters take seconds and nanoseconds ("1795292360.000000042").
+    @Test func asAUnixTimestampItKeepsEveryNanosecond() throws {
+        #expect(EngineTime("2026-11-21T20:19:20.000000042Z")?.unixTimestamp == "1795292360.000000042")
+        #expect(EngineTime("2026-11-21T20:19:20.15663Z")?.unixTimestamp == "1795292360.156630000")
+        #expect(EngineTime(nanoseconds: 0).unixTimestamp == "0.000000000")
+        #expect(EngineTime(nanoseconds: -1).unixTimestamp == "-1.999999999")
+    }
+
     @Test func whatIsNotATimestampIsNone() {
         for text in ["yesterday", "", "2026-11-21", "2026-13-01T00:00:00Z", "2026-11-21T20:19:20", "2026-11-21 20:19:20Z", "2026-11-21T25:00:00Z"] {
             #expect(EngineTime(text) == nil, "\(text)")

@@ -26,7 +26,8 @@ public actor FakeSwarm: SwarmAPI {
     private var failing: Set<String> = []
     /// Services whose tasks fail only while they run this task spec (a member whose data was lost).
     private var failingSpecs: [String: TaskSpec] = [:]
-    private var logs: [String: [String]] = [:]
+    /// Each service's log lines with the time they were written.
+    private var logs: [String: [(at: EngineTime, text: String)]] = [:]
     /// Requests to refuse as unreachable, and after how many more writes that starts.
     private var dropAfterWrites: Int?
     private var droppedRequests = 0
@@ -105,7 +106,17 @@ public actor FakeSwarm: SwarmAPI {
     /// The next update of this service meets "update out of sequence" (its tasks moved meanwhile).
     public func moveVersionOnce(of serviceName: String) { staleVersions.insert(serviceName) }
 
-    public func setLogs(of serviceName: String, _ lines: [String]) { logs[serviceName] = lines }
+    /// The service's logs become `lines`, written now.
+    public func setLogs(of serviceName: String, _ lines: [String]) {
+        let now = tick()
+        logs[serviceName] = lines.map { (now, $0) }
+    }
+
+    /// `lines` written now, after the service's earlier lines.
+    public func appendLogs(of serviceName: String, _ lines: [String]) {
+        let now = tick()
+        logs[serviceName, default: []] += lines.map { (now, $0) }
+    }
 
     /// How many times an object of this kind and name was created.
     public func creations(_ kind: String, _ name: String) -> Int { writeLog.filter { $0 == "create \(kind) \(name)" }.count }
@@ -287,10 +298,11 @@ public actor FakeSwarm: SwarmAPI {
         return AsyncThrowingStream { _ in }
     }
 
-    public func serviceLogs(_ service: String, tail: Int, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
+    public func serviceLogs(_ service: String, tail: Int, since: EngineTime?, follow: Bool) async throws -> AsyncThrowingStream<LogLine, any Error> {
         try request()
         let name = serviceList.first { $0.ID == service }?.Spec.Name ?? service
-        let lines = (logs[name] ?? []).suffix(tail).map { LogLine(stream: .stdout, text: $0) }
+        let written = (logs[name] ?? []).filter { entry in since.map { entry.at >= $0 } ?? true }
+        let lines = written.suffix(tail).map { LogLine(stream: .stdout, text: $0.text) }
         return AsyncThrowingStream { continuation in
             for line in lines { continuation.yield(line) }
             continuation.finish()
