@@ -147,10 +147,22 @@ public enum StageHealth {
         return "\(completed)/\(total) running" + (states.isEmpty ? "" : " (\(states.joined(separator: ", ")))")
     }
 
-    /// "task failed: <error> (exit 1)".
+    /// "task failed: <error> (exit 1)", with what to do where the Engine's words alone do not say.
     public static func describe(_ task: SwarmTask) -> String {
         var text = task.Status.Err ?? task.Status.Message ?? task.Status.State.rawValue
         if let code = task.Status.ContainerStatus?.ExitCode, code != 0 { text += " (exit \(code))" }
+        if text.contains(staleNetworkWords) { text += staleNetworkRemedy }
         return text
     }
+
+    /// Engine 25+'s words when a task's address is not in the subnet of the network its node gave
+    /// it: the node still holds an earlier network of the same name (a removed stack's, kept by a
+    /// dockerd that was killed or is still letting go), and Docker's executor uses a node's network
+    /// by name (moby daemon/cluster/executor/container/adapter.go, createNetworks, ignores "network
+    /// with name ... already exists").
+    static let staleNetworkWords = "no configured subnet or ip-range contain"
+    static let staleNetworkRemedy = " (the node that ran it still holds an earlier network of that name, from before the stack "
+        + "was removed: on that node `docker network ls` lists it with another ID; remove it there with `docker network rm <ID>` "
+        + "or restart that node's dockerd, then deploy again)"
+
 }

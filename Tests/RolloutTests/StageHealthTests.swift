@@ -65,6 +65,18 @@ struct StageHealthTests {
         #expect(health.state == .failed("3 tasks failed: task: non-zero exit (1) (exit 1)"))
     }
 
+    /// Engine 26.1's words (CI, 2026-12-03) for a task given a node's older network of the same
+    /// name: the verdict keeps them and says what to do, which they do not.
+    @Test func aNodesLeftoverNetworkIsNamedWithWhatToDo() throws {
+        let words = "invalid config for network lab-net: invalid endpoint settings:\nno configured subnet or ip-range contain the IP address 10.200.1.28"
+        let tasks = try (0..<3).map { try Self.task("cadvisor", "rejected", desired: "shutdown", err: words, at: 10 + $0) }
+        let health = StageHealth.evaluate(try Self.service("cadvisor", global: true, desired: 7), tasks: tasks)
+        guard case .failed(let reason) = health.state else { Issue.record("\(health.state)"); return }
+        #expect(reason.hasPrefix("3 tasks failed: \(words) (the node that ran it still holds an earlier network of that name"))
+        #expect(reason.contains("docker network rm <ID>") && reason.contains("then deploy again"))
+        #expect(!StageHealth.describe(try Self.task("a", "failed", err: "task: non-zero exit (1)")).contains("network"))
+    }
+
     @Test func failuresBeforeThisDeployDoNotCountAndRunningIsHealthyWhateverFailedBefore() throws {
         let earlier = try (0..<3).map { try Self.task("a", "failed", desired: "shutdown", err: "task: non-zero exit (1)", exit: 1, at: 10 + $0) }
         let since = try #require(EngineTime("2026-11-21T20:00:20Z"))
