@@ -123,9 +123,10 @@ public enum EtcdReplacement {
     /// that when an update finishes or pauses, after the new task may already have said why it
     /// fails. nil (every line) when no task carries the spec. Log lines are stamped by the clock of
     /// the host that ran the task, so hosts' clocks are assumed to agree within the seconds etcd
-    /// takes to start.
+    /// takes to start. Specs compare as `StageHealth` compares them (`SpecDiff.sameTaskSpec`: an
+    /// empty field and an absent one alike, as the Engine may answer either).
     public static func runsItsSpecSince(_ service: SwarmService, tasks: [SwarmTask]) -> EngineTime? {
-        tasks.filter { $0.ServiceID == service.ID && $0.Spec == service.Spec.TaskTemplate }.compactMap(\.CreatedAt).min()
+        tasks.filter { $0.ServiceID == service.ID && SpecDiff.sameTaskSpec($0.Spec, service.Spec.TaskTemplate) }.compactMap(\.CreatedAt).min()
     }
 
     /// The members whose data etcd says is lost (`dataLost`: service name → etcd's line) on a host

@@ -164,5 +164,4 @@ public enum StageHealth {
     static let staleNetworkRemedy = " (the node that ran it still holds an earlier network of that name, from before the stack "
         + "was removed: on that node `docker network ls` lists it with another ID; remove it there with `docker network rm <ID>` "
         + "or restart that node's dockerd, then deploy again)"
-
 }

@@ -73,18 +73,20 @@ public struct EngineTime: Sendable, Comparable, Hashable, Codable, CustomStringC
     /// `1795900000.000000001`: seconds since 1970 and nine digits of nanoseconds, as the Engine's
     /// `since` query parameters take it.
     public var unixTimestamp: String {
-        var seconds = nanoseconds / 1_000_000_000
-        var fraction = nanoseconds % 1_000_000_000
-        if fraction < 0 { fraction += 1_000_000_000; seconds -= 1 }
+        let (seconds, fraction) = secondsAndFraction
         let digits = String(fraction)
         return "\(seconds).\(String(repeating: "0", count: 9 - digits.count))\(digits)"
     }
 
+    /// Whole seconds since 1970 (rounded down, also before 1970) and the nanoseconds after them (0...999,999,999).
+    private var secondsAndFraction: (seconds: Int64, fraction: Int64) {
+        let seconds = nanoseconds / 1_000_000_000, fraction = nanoseconds % 1_000_000_000
+        return fraction < 0 ? (seconds - 1, fraction + 1_000_000_000) : (seconds, fraction)
+    }
+
     /// `2026-11-21T20:05:20.123456789Z`, as the Engine writes it.
     public var rfc3339: String {
-        var seconds = nanoseconds / 1_000_000_000
-        var fraction = nanoseconds % 1_000_000_000
-        if fraction < 0 { fraction += 1_000_000_000; seconds -= 1 }
+        let (seconds, fraction) = secondsAndFraction
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
