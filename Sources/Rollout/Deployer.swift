@@ -57,10 +57,77 @@ public struct Deployer: Sendable {
         let waker = Waker()
         await waker.start(swarm)
         defer { waker.stop() }
+        // Later stages' images, pulled while the first stage applied waits for its gate.
+        var prePulls: [Stage: Task<ImagePrePull.Outcome, any Error>] = [:]
+        var prePullsStarted = false
+        do {
+            try await deployStages(stages, secrets: secrets, values: values, stagesToApply: stagesToApply, chosen: chosen,
+                                   membershipChecked: &membershipChecked, waker: waker, prePulls: &prePulls,
+                                   prePullsStarted: &prePullsStarted, report: &report)
+        } catch {
+            // A job left running would hold its image's hosts busy: stopped and removed first.
+            for pulling in prePulls.values { pulling.cancel() }
+            for pulling in prePulls.values { _ = await pulling.result }
+            throw error
+        }
+        return report
+    }
+
+    /// Starts pulling the images of `later` stages (one task per stage, each planning its stage
+    /// from what runs now): they run while the current stage waits for its gate. A stage whose
+    /// plan has a problem is not pulled for: it refuses at its turn, and nothing is written for it.
+    func startPrePulls(_ later: [PreparedStage], secrets: [SecretSpec], values: SecretValues) -> [Stage: Task<ImagePrePull.Outcome, any Error>] {
+        var started: [Stage: Task<ImagePrePull.Outcome, any Error>] = [:]
+        for prepared in later {
+            let prePull = ImagePrePull(swarm: swarm, timeout: options.stageTimeouts[prepared.stage] ?? options.stageTimeout,
+                                       pollInterval: options.pollInterval / 2)
+            let swarm = self.swarm
+            started[prepared.stage] = Task {
+                let snapshot = try await SwarmSnapshot.read(swarm, stacks: [prepared.spec.name])
+                let choices = try await SecretRotation.choose(secrets.filter { prepared.spec.secrets.contains($0.name) }, values: values,
+                                                              existing: snapshot.secrets)
+                let plan = DeployPlanner.plan(prepared, snapshot: snapshot, secrets: choices)
+                guard plan.problems.isEmpty else { return ImagePrePull.Outcome() }
+                return try await prePull.pull(ImagePrePull.requests(for: plan, running: snapshot.services(of: prepared.spec.name)),
+                                              stage: prepared.stage)
+            }
+        }
+        return started
+    }
+
+    /// Waits for a stage's pre-pull: a host that cannot pull an image stops the deploy before the
+    /// stage is touched; a pre-pull that could not run (a lost Engine) leaves the pulls to the tasks.
+    func awaitPrePull(_ pulling: Task<ImagePrePull.Outcome, any Error>, stage: Stage) async throws {
+        let started = ContinuousClock.now
+        switch await pulling.result {
+        case .success(let outcome):
+            if !outcome.failures.isEmpty {
+                throw StageFailure(stage: stage, reason: .imagesNotPulled(hosts: Set(outcome.failures.map(\.host)).count),
+                                   services: outcome.failures.map {
+                                       StageFailure.ServiceProblem(service: $0.host, reason: "cannot pull \($0.image) (for \($0.services.joined(separator: ", "))): "
+                                           + "\($0.error); the registry's answer is in that host's dockerd log ('pulling image failed')", logLines: [])
+                                   })
+            }
+            if outcome.jobs > 0 {
+                observer.report(.imagesPulled(stage, images: outcome.pulled.count, hosts: Set(outcome.pulled.values.flatMap { $0 }).count,
+                                              waited: ContinuousClock.now - started))
+            }
+        case .failure(let error):
+            observer.report(.prePullFailed(stage, reason: "\(error)"))
+        }
+    }
+
+    private func deployStages(_ stages: [PreparedStage], secrets: [SecretSpec], values: SecretValues, stagesToApply: Set<Stage>,
+                              chosen: [PreparedStage], membershipChecked: inout Bool, waker: Waker,
+                              prePulls: inout [Stage: Task<ImagePrePull.Outcome, any Error>], prePullsStarted: inout Bool,
+                              report: inout DeployReport) async throws {
         for prepared in stages.sorted(by: { $0.stage < $1.stage }) {
             guard stagesToApply.contains(prepared.stage) else {
                 observer.report(.stageSkipped(prepared.stage, reason: "not selected"))
                 continue
+            }
+            if let pulling = prePulls.removeValue(forKey: prepared.stage) {
+                try await awaitPrePull(pulling, stage: prepared.stage)
             }
             var run = StageRun(stage: prepared.stage, started: ContinuousClock.now)
             observer.report(.stageStarted(prepared.stage, stack: prepared.spec.name))
@@ -87,7 +154,15 @@ public struct Deployer: Sendable {
                                                             existing: snapshot.secrets)
                     let plan = DeployPlanner.plan(prepared, snapshot: snapshot, secrets: choices)
                     if let problem = plan.problems.first { throw StageFailure(stage: prepared.stage, reason: problem, services: []) }
-                    try await execute(plan, prepared: prepared, snapshot: snapshot, secrets: secrets, values: values, waker: waker, run: &run)
+                    // Once the first stage's changes are made (every refusal of its own behind it) and
+                    // it waits for its gate, the later stages' images are pulled.
+                    let later = chosen.filter { $0.stage > prepared.stage }.sorted { $0.stage < $1.stage }
+                    try await execute(plan, prepared: prepared, snapshot: snapshot, secrets: secrets, values: values, waker: waker, run: &run) {
+                        if !prePullsStarted {
+                            prePulls = startPrePulls(later, secrets: secrets, values: values)
+                            prePullsStarted = true
+                        }
+                    }
                     break
                 } catch let error as EngineError where error.isOutage {
                     run.engineBack = try await EngineOutage(swarm: swarm, observer: observer, window: options.reconnectWindow, operation: .deploy,
@@ -104,7 +179,6 @@ public struct Deployer: Sendable {
                 report.healthyAt[prepared.stage] = Date()
             }
         }
-        return report
     }
 
     /// Where one stage's deploy stands; kept across a lost Engine.
@@ -132,7 +206,7 @@ public struct Deployer: Sendable {
 
     /// Executes a stage's plan in order; `run` records what was done, also when an error cuts it short.
     func execute(_ plan: StagePlan, prepared: PreparedStage, snapshot: SwarmSnapshot, secrets: [SecretSpec], values: SecretValues,
-                 waker: Waker, run: inout StageRun) async throws {
+                 waker: Waker, run: inout StageRun, atGate: () -> Void = {}) async throws {
         var networkIDs = snapshot.networkIDs, secretIDs = snapshot.secretIDs, configIDs = snapshot.configIDs
         func resolved(_ spec: ServiceSpec) -> ServiceSpec {
             StackConverter.resolvingReferences(spec, configIDs: configIDs, secretIDs: secretIDs, networkIDs: networkIDs)
@@ -200,6 +274,7 @@ public struct Deployer: Sendable {
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),
                                            since: ContinuousClock.now)
             case .waitForGate:
+                atGate()
                 try await waitUntilHealthy(prepared, waker: waker, run: &run)
                 let elapsed = ContinuousClock.now - run.started
                 run.healthyAfter = elapsed
@@ -628,6 +703,8 @@ public struct StageFailure: Error, Sendable {
         case rollingChangeUnsafe(service: String, reason: String)
         /// A running stateful tier's members would change by plain service creates and removes (`MembershipGuard`).
         case membershipChangeRefused(tier: String, running: Int, wanted: Int, added: [String], removed: [String], procedure: String)
+        /// Hosts that could not pull an image the stage needs (`ImagePrePull`), found before the stage was touched.
+        case imagesNotPulled(hosts: Int)
 
         /// Input the operator must change (exit 3), as opposed to a cluster that did not get healthy.
         public var isRefusal: Bool {

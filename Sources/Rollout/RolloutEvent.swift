@@ -37,6 +37,11 @@ public enum RolloutEvent: Sendable {
     case engineLost(Stage, reason: String)
     /// The Engine answers again; the stage is applied again from what it holds.
     case engineBack(Stage, after: Duration)
+    /// The stage's images are on every host that will run them (`ImagePrePull`); `waited`: how
+    /// long the stage waited for the pulls, begun while an earlier stage was applied.
+    case imagesPulled(Stage, images: Int, hosts: Int, waited: Duration)
+    /// The pre-pull could not run (a lost Engine); the stage's tasks pull their images.
+    case prePullFailed(Stage, reason: String)
 }
 
 /// Receives rollout events; called from the rollout's task, in order.

@@ -40,6 +40,12 @@ public struct Teardown: Sendable {
     }
 
     func remove(_ stage: Stage, stack: String, started: ContinuousClock.Instant) async throws {
+        // Pre-pull jobs a deploy could not remove (its Engine lost for good): no stack's, but
+        // swarmstage's, made for the later stages; removed with the first stage torn down.
+        for job in try await swarm.services(filters: Filters([("label", "\(ImagePrePull.jobLabel)=\(ImagePrePull.jobKind)")])) {
+            try await ignoringMissing { try await swarm.removeService(job.ID) }
+            observer.report(.objectRemoved(stage, kind: "pre-pull job", name: job.Spec.Name))
+        }
         let namespace = Filters.stack(stack)
         let services = try await swarm.services(filters: namespace)
         for service in services {

@@ -32,6 +32,7 @@ public enum SpecDiff {
     public static func modeKind(_ spec: ServiceSpec) -> String {
         if spec.Mode?.Global != nil { return "global" }
         if spec.Mode?.ReplicatedJob != nil { return "replicated-job" }
+        if spec.Mode?.GlobalJob != nil { return "global-job" }
         return "replicated"
     }
 

@@ -32,6 +32,12 @@ public actor FakeSwarm: SwarmAPI {
     private var dropAfterWrites: Int?
     private var droppedRequests = 0
     private var staleVersions: Set<String> = []
+    /// Images each node holds (node ID → references), and images a host's registry access cannot fetch.
+    private var imagesOnNodes: [String: Set<String>] = [:]
+    private var unpullable: Set<String> = []
+    /// Every image pull, in order: which host pulled which image for which service's task (the
+    /// Engine's `pull` event; a node that holds an image pinned by digest does not pull it again).
+    public private(set) var pulls: [(host: String, image: String, service: String)] = []
 
     /// The API requests are made with: Engine 20.10's 1.41 unless a test picks a newer one.
     public nonisolated let apiVersion: APIVersion
@@ -103,6 +109,9 @@ public actor FakeSwarm: SwarmAPI {
         droppedRequests = requests
     }
 
+    /// Requests still to be refused of the outage `dropConnection` set up.
+    public var unansweredRequestsLeft: Int { droppedRequests }
+
     /// The next update of this service meets "update out of sequence" (its tasks moved meanwhile).
     public func moveVersionOnce(of serviceName: String) { staleVersions.insert(serviceName) }
 
@@ -117,6 +126,10 @@ public actor FakeSwarm: SwarmAPI {
         let now = tick()
         logs[serviceName, default: []] += lines.map { (now, $0) }
     }
+
+    /// `image` cannot be pulled on `hostname` (no such image in the registry, or no access there):
+    /// a task that needs it there is rejected while preparing, as the Engine rejects it.
+    public func failPulls(of image: String, on hostname: String) { unpullable.insert(image + "@" + hostname) }
 
     /// How many times an object of this kind and name was created.
     public func creations(_ kind: String, _ name: String) -> Int { writeLog.filter { $0 == "create \(kind) \(name)" }.count }
@@ -333,7 +346,7 @@ public actor FakeSwarm: SwarmAPI {
     }
 
     private func desiredCount(_ service: SwarmService) -> Int {
-        if service.Spec.Mode?.Global != nil { return eligibleNodes(service.Spec).count }
+        if service.Spec.Mode?.Global != nil || service.Spec.Mode?.GlobalJob != nil { return eligibleNodes(service.Spec).count }
         if let job = service.Spec.Mode?.ReplicatedJob { return Int(job.TotalCompletions ?? 1) }
         return Int(service.Spec.Mode?.Replicated?.Replicas ?? 1)
     }
@@ -368,20 +381,21 @@ public actor FakeSwarm: SwarmAPI {
         for i in taskList.indices where taskList[i].ServiceID == serviceID && taskList[i].Status.State == .pending && taskList[i].NodeID == nil {
             if let node = eligible.randomElement()?.ID {
                 taskList[i].NodeID = node
-                taskList[i].Status = TaskStatus(Timestamp: tick(), State: .running, Message: "started")
+                taskList[i].Status = pull(template, on: node, for: service.Spec.Name) ?? TaskStatus(Timestamp: tick(), State: .running, Message: "started")
                 taskList[i].Version = bump()
             }
         }
         var current = taskList.filter { $0.ServiceID == serviceID && $0.DesiredState != .shutdown && Self.sameJSON($0.Spec, template) }
-        let isJob = service.Spec.Mode?.ReplicatedJob != nil
+        let isJob = service.Spec.Mode?.ReplicatedJob != nil || service.Spec.Mode?.GlobalJob != nil
+        let perNode = service.Spec.Mode?.Global != nil || service.Spec.Mode?.GlobalJob != nil
         // Scaled down (to 0 before a coordinator restarts): Swarm shuts down the highest slots.
-        if service.Spec.Mode?.Global == nil, !isJob, current.count > desiredCount(service) {
+        if !perNode, !isJob, current.count > desiredCount(service) {
             let extra = current.sorted { ($0.Slot ?? 0) > ($1.Slot ?? 0) }.prefix(current.count - desiredCount(service)).map(\.ID)
             for i in taskList.indices where extra.contains(taskList[i].ID) { shutDown(i) }
             current.removeAll { extra.contains($0.ID) }
         }
         var wanted: [String?]
-        if service.Spec.Mode?.Global != nil {
+        if perNode {
             wanted = eligible.map(\.ID).filter { node in !current.contains { $0.NodeID == node } }
         } else {
             wanted = Array(repeating: nil, count: max(0, desiredCount(service) - current.count))
@@ -392,6 +406,8 @@ public actor FakeSwarm: SwarmAPI {
             if node == nil {
                 status = TaskStatus(Timestamp: clock, State: .pending, Message: "pending task scheduling",
                                     Err: "no suitable node (scheduling constraints not satisfied on \(nodeList.count) nodes)")
+            } else if let node, let rejected = pull(template, on: node, for: service.Spec.Name) {
+                status = rejected
             } else if fails {
                 // Three failures and a fourth try under way, as Swarm's restart loop leaves them.
                 for _ in 0..<3 {
@@ -403,6 +419,19 @@ public actor FakeSwarm: SwarmAPI {
             }
             taskList.append(task(service, slot: slot, node: node, desired: isJob ? .complete : .running, status: status))
         }
+    }
+
+    /// A task prepared on `node`: its image pulled unless the node holds it; the status of a
+    /// task rejected because the pull failed, else nil.
+    private func pull(_ template: TaskSpec, on node: String, for service: String) -> TaskStatus? {
+        guard let image = template.ContainerSpec?.Image, imagesOnNodes[node]?.contains(image) != true else { return nil }
+        let host = nodeList.first { $0.ID == node }?.hostname ?? node
+        if unpullable.contains(image + "@" + host) {
+            return TaskStatus(Timestamp: tick(), State: .rejected, Message: "preparing", Err: "No such image: \(image)")
+        }
+        imagesOnNodes[node, default: []].insert(image)
+        pulls.append((host, image, service))
+        return nil
     }
 
     private func task(_ service: SwarmService, slot: Int, node: String?, desired: TaskState, status: TaskStatus) -> SwarmTask {

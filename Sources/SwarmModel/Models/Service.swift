@@ -272,14 +272,21 @@ public struct ServiceMode: Codable, Sendable, Equatable {
         }
     }
 
+    /// One task on every node the placement allows, run once (API 1.41+).
+    public struct GlobalJob: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
     public var Replicated: Replicated?
     public var Global: Global?
     public var ReplicatedJob: ReplicatedJob?
+    public var GlobalJob: GlobalJob?
 
-    public init(Replicated: Replicated? = nil, Global: Global? = nil, ReplicatedJob: ReplicatedJob? = nil) {
+    public init(Replicated: Replicated? = nil, Global: Global? = nil, ReplicatedJob: ReplicatedJob? = nil, GlobalJob: GlobalJob? = nil) {
         self.Replicated = Replicated
         self.Global = Global
         self.ReplicatedJob = ReplicatedJob
+        self.GlobalJob = GlobalJob
     }
 }
 

@@ -112,6 +112,9 @@ struct Failure: Error {
             let change = (added.isEmpty ? [] : ["add \(added.joined(separator: ", "))"]) + (removed.isEmpty ? [] : ["remove \(removed.joined(separator: ", "))"])
             return "refusing to change the \(tier) members from \(running) to \(wanted) (\(change.joined(separator: "; "))): \(procedure); "
                 + "nothing was written"
+        case .imagesNotPulled(let hosts):
+            return "stage \(stage.rawValue) needs images that \(hosts) host\(hosts == 1 ? "" : "s") could not pull (below); nothing of the stage was written: "
+                + "check the image names and the hosts' access to the registry"
         case .configContentsDiffer(let name):
             return "the config \(name) exists in the swarm with other contents, and Swarm configs cannot change: give the changed file "
                 + "a new config name (swarmstage generate puts a hash of the contents in the name)"

@@ -88,6 +88,11 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
             return "stage \(stage.number) \(stage.rawValue): lost the Docker Engine (\(reason)); waiting for it to answer again"
         case let .engineBack(stage, after):
             return "stage \(stage.number) \(stage.rawValue): the Engine answers again after \(seconds(after)); applying the stage again from what it holds"
+        case let .imagesPulled(stage, images, hosts, waited):
+            return "stage \(stage.number) \(stage.rawValue): \(images) image\(images == 1 ? "" : "s") pulled on \(hosts) host\(hosts == 1 ? "" : "s") beforehand "
+                + "(waited \(seconds(waited)))"
+        case let .prePullFailed(stage, reason):
+            return "stage \(stage.number) \(stage.rawValue): images not pulled beforehand (\(reason)); its tasks pull them"
         case .waiting, .stopping: return nil
         }
     }
@@ -113,7 +118,7 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .engineBack:
             board.note = nil
             permanentLive(event)
-        case .objectCreated, .service, .objectRemoved, .serviceLeftDown, .taskLeftOnDownNode:
+        case .objectCreated, .service, .objectRemoved, .serviceLeftDown, .taskLeftOnDownNode, .imagesPulled, .prePullFailed:
             permanentLive(event)
         }
     }
@@ -207,6 +212,9 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
                           "tasksLeft": tasksLeft.values.reduce(0, +)]) { $1 }
         case let .engineLost(stage, reason): fields.merge(["event": "engine-lost", "stage": stage.rawValue, "reason": reason]) { $1 }
         case let .engineBack(stage, after): fields.merge(["event": "engine-back", "stage": stage.rawValue, "afterSeconds": Self.number(after)]) { $1 }
+        case let .imagesPulled(stage, images, hosts, waited):
+            fields.merge(["event": "images-pulled", "stage": stage.rawValue, "images": images, "hosts": hosts, "waitedSeconds": Self.number(waited)]) { $1 }
+        case let .prePullFailed(stage, reason): fields.merge(["event": "pre-pull-failed", "stage": stage.rawValue, "reason": reason]) { $1 }
         }
         if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
             write(String(decoding: data, as: UTF8.self) + "\n")

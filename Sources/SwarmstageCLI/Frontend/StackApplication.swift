@@ -26,10 +26,22 @@ struct StackApplication {
     }
 
     func plan(_ engine: EngineClient) async throws -> [StagePlan] {
-        let chosen = prepared.filter { selected.contains($0.stage) }
+        try await planWithPrePulls(engine).plans
+    }
+
+    /// The plans, and the images deploy pulls ahead for each stage after the first (`ImagePrePull`).
+    func planWithPrePulls(_ engine: EngineClient) async throws -> (plans: [StagePlan], prePulls: [Stage: [ImagePrePull.Request]]) {
+        let chosen = prepared.filter { selected.contains($0.stage) }.sorted { $0.stage < $1.stage }
         let snapshot = try await SwarmSnapshot.read(engine, stacks: chosen.map(\.spec.name))
         let choices = try await SecretRotation.choose(secrets, values: values, existing: snapshot.secrets)
-        return DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
+        let plans = DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
+        var prePulls: [Stage: [ImagePrePull.Request]] = [:]
+        for stage in chosen.dropFirst() {
+            guard let plan = plans.first(where: { $0.stage == stage.stage }), plan.problems.isEmpty else { continue }
+            let requests = ImagePrePull.requests(for: plan, running: snapshot.services(of: stage.spec.name))
+            if !requests.isEmpty { prePulls[stage.stage] = requests }
+        }
+        return (plans, prePulls)
     }
 
     func apply(_ engine: EngineClient) async throws {

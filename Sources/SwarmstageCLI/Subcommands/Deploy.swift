@@ -59,7 +59,8 @@ struct Deploy: AsyncParsableCommand {
 
         let engine = try await engineOptions.connectToManager()
         if plan {
-            Console.out(PlanText.render(try await application.plan(engine), published: PlanText.published(application.prepared)))
+            let (plans, prePulls) = try await application.planWithPrePulls(engine)
+            Console.out(PlanText.render(plans, published: PlanText.published(application.prepared), prePulls: prePulls))
             return
         }
         let lock = try OperationLock(cluster: inventory.cluster.name, operation: "deploy")
@@ -102,11 +103,16 @@ enum PlanText {
         }
     }
 
-    static func render(_ plans: [StagePlan], published: [String] = []) -> String {
+    static func render(_ plans: [StagePlan], published: [String] = [], prePulls: [Stage: [ImagePrePull.Request]] = [:]) -> String {
         var lines: [String] = []
         for plan in plans {
             lines.append("stage \(plan.stage.number) \(plan.stage.rawValue) (stack \(plan.stack))\(plan.isNoOp ? ": nothing to do" : "")")
             for problem in plan.problems { lines.append("  cannot apply: \(Failure.summary(problem, stage: plan.stage))") }
+            // Pulled by a global job while an earlier stage waits for its gate, before this stage is touched.
+            for request in prePulls[plan.stage] ?? [] {
+                let hosts = request.constraints.isEmpty ? "every node" : "the nodes with \(request.constraints.joined(separator: " and "))"
+                lines.append("  pull \(request.image) ahead on \(hosts) (for \(request.services.joined(separator: ", ")))")
+            }
             for action in plan.actions {
                 if let line = describe(action) { lines.append("  " + line) }
             }

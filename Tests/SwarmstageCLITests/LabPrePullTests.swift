@@ -1,0 +1,112 @@
+import Engine
+import Foundation
+import SwarmModel
+import Testing
+import TestSupport
+
+/// Later stages' images are pulled while stage 1 waits for its gate (ImagePrePull), on the
+/// real Engine: each node's own `pull` events show that stages 2 and 3 started with their
+/// images already there, and an image a host cannot pull stops the deploy before its stage.
+@Suite("Pre-pulled images on the lab", .enabled(if: Lab.enabled), .serialized)
+struct LabPrePullTests {
+    typealias Deploy = LabDeployTests
+
+    /// A node's image pulls (the Engine's `pull` events) while `body` runs: (time, reference).
+    actor PullLog {
+        var pulls: [(node: String, at: Int64, reference: String)] = []
+        func add(_ node: String, _ at: Int64, _ reference: String) { pulls.append((node, at, reference)) }
+    }
+
+    static func nodes(_ lab: Lab) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(lab.directory)/nodes")) ?? []).sorted()
+            .filter { FileManager.default.fileExists(atPath: lab.nodeSocket($0)) }
+    }
+
+    /// When a stack's first task was created (the stage started), in nanoseconds since 1970.
+    static func started(_ engine: EngineClient, stack: String) async throws -> Int64 {
+        let tasks = try await engine.tasks(filters: Filters([("label", "com.docker.stack.namespace=\(stack)")]))
+        return try #require(tasks.compactMap(\.CreatedAt?.nanoseconds).min(), "\(stack) has tasks")
+    }
+
+    @Test func stagesTwoAndThreeStartWithTheirImagesAlreadyOnTheirHosts() async throws {
+        try await LabLock.run {
+            let lab = try Lab.require()
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            try Deploy.teardownAll()
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            let images = ["lab-pulsar": try lab.image("pulsar"), "lab-milvus": try lab.image("milvus")]
+            // No node has stage 2's and 3's images: without the pre-pull, their tasks would pull them.
+            let nodes = Self.nodes(lab)
+            for node in nodes {
+                _ = try Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "image", "rm", "-f"] + images.values.sorted())
+            }
+            let log = PullLog()
+            var watchers: [Task<Void, Never>] = []
+            for node in nodes {
+                let engine = try await EngineClient.connect(DockerHost(socketPath: lab.nodeSocket(node)))
+                let events = try await engine.events(filters: Filters([("type", "image"), ("event", "pull")]))
+                watchers.append(Task {
+                    do {
+                        for try await event in events {
+                            await log.add(node, event.timeNano ?? (event.time ?? 0) * 1_000_000_000, event.Actor?.ID ?? "")
+                        }
+                    } catch {}
+                })
+            }
+            let deployed = try Deploy.deploy(["--progress", "plain"], secrets: secrets)
+            try await Task.sleep(for: .seconds(1))
+            for watcher in watchers { watcher.cancel() }
+            #expect(deployed.status == 0, "\(deployed.errors)")
+            #expect((deployed.output + deployed.errors).contains("stage 2 pulsar: 1 image pulled on") && (deployed.output + deployed.errors).contains("stage 3 milvus: 2 images pulled on"),
+                    "\(deployed.output)")
+            let engine = try await Deploy.engine()
+            let pulls = await log.pulls
+            for (stack, image) in images.sorted(by: { $0.key < $1.key }) {
+                let digest = String(image.split(separator: "@").last ?? "")
+                let start = try await Self.started(engine, stack: stack)
+                let late = pulls.filter { $0.reference.contains(digest) && $0.at >= start }
+                #expect(late.isEmpty, "\(stack) started at \(start); pulled after: \(late)")
+                // Pulled before, on every node its tasks run on.
+                let tasks = try await engine.tasks(filters: Filters([("label", "com.docker.stack.namespace=\(stack)")]))
+                let hostnames = Dictionary(uniqueKeysWithValues: try await engine.nodes().map { ($0.ID, $0.hostname) })
+                let running = Set(tasks.filter { $0.Status.State == .running || $0.Status.State == .complete }
+                    .filter { $0.Spec?.ContainerSpec?.Image == image }.compactMap { $0.NodeID.flatMap { hostnames[$0] } })
+                let early = Set(pulls.filter { $0.reference.contains(digest) && $0.at < start }.map(\.node))
+                #expect(!running.isEmpty && running.isSubset(of: early), "\(stack) runs on \(running.sorted()); pulled before on \(early.sorted())")
+            }
+            // The jobs are gone; a redeploy pulls nothing and writes nothing.
+            let jobs = try await engine.services(filters: Filters([("label", "io.swarmstage.job=pre-pull")]))
+            #expect(jobs.isEmpty, "\(jobs.map(\.Spec.Name))")
+            let again = try Deploy.deploy([], secrets: secrets)
+            #expect(again.status == 0 && again.output.contains("(0 Engine writes)"), "\(again.output)")
+        }
+    }
+
+    @Test func anImageAHostCannotPullStopsTheDeployBeforeItsStage() async throws {
+        try await LabLock.run {
+            let lab = try Lab.require()
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            defer { try? Deploy.teardownAll() }
+            try Deploy.teardownAll()
+            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            // Milvus under a digest the lab registry does not hold.
+            let milvus = try lab.image("milvus")
+            let missing = (milvus.split(separator: "@").first.map(String.init) ?? milvus) + "@sha256:" + String(repeating: "0", count: 64)
+            let text = try String(contentsOfFile: lab.directory + "/images.yml", encoding: .utf8)
+                .split(separator: "\n").map { $0.hasPrefix("milvus: ") ? "milvus: \"\(missing)\"" : String($0) }.joined(separator: "\n")
+            let images = NSTemporaryDirectory() + "swarmstage-missing-images-\(UUID().uuidString.prefix(6)).yml"
+            try (text + "\n").write(toFile: images, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: images) }
+            let result = try Deploy.swarmstage(["deploy", "--images", images, "--secrets-file", secrets, "--timeout", "300"])
+            #expect(result.status == 2, "\(result.output)\n\(result.errors)")
+            #expect(result.errors.contains("stage milvus needs images that") && result.errors.contains("No such image")
+                    && result.errors.contains(missing), "\(result.errors)")
+            let engine = try await Deploy.engine()
+            #expect(try await Deploy.objects(engine, stack: "lab-pulsar").services > 0)
+            #expect(try await Deploy.objects(engine, stack: "lab-milvus").services == 0, "stage 3 untouched")
+            #expect(try await engine.services(filters: Filters([("label", "io.swarmstage.job=pre-pull")])).isEmpty)
+        }
+    }
+}
