@@ -89,7 +89,7 @@ public struct Deployer: Sendable {
                 let plan = DeployPlanner.plan(prepared, snapshot: snapshot, secrets: choices)
                 guard plan.problems.isEmpty else { return ImagePrePull.Outcome() }
                 return try await prePull.pull(ImagePrePull.requests(for: plan, running: snapshot.services(of: prepared.spec.name)),
-                                              stage: prepared.stage)
+                                              on: snapshot.nodes, stage: prepared.stage)
             }
         }
         return started

@@ -63,9 +63,7 @@ public struct ImagePrePull: Sendable {
             default: break
             }
         }
-        let created = requests(for: specs, running: [])
-        let changed = requests(for: updated, running: running)
-        return requests(merging: created + changed)
+        return requests(merging: specs.compactMap { request(for: $0, running: []) } + updated.compactMap { request(for: $0, running: running) })
     }
 
     private static func requests(merging requests: [Request]) -> [Request] {
@@ -82,19 +80,20 @@ public struct ImagePrePull: Sendable {
     /// tasks where its image already is. Grouped by image and constraints: one job each, so a host
     /// is asked once per image and placement.
     public static func requests(for services: [ServiceSpec], running: [SwarmService]) -> [Request] {
-        var grouped: [String: Request] = [:]
-        for spec in services {
-            guard let image = spec.TaskTemplate.ContainerSpec?.Image, !image.isEmpty else { continue }
-            let constraints = (spec.TaskTemplate.Placement?.Constraints ?? []).sorted()
-            if let current = running.first(where: { $0.Spec.Name == spec.Name }),
-               current.Spec.TaskTemplate.ContainerSpec?.Image == image,
-               (current.Spec.TaskTemplate.Placement?.Constraints ?? []).sorted() == constraints {
-                continue
-            }
-            let key = image + "\n" + constraints.joined(separator: "\n")
-            grouped[key, default: Request(image: image, constraints: constraints, services: [])].services.append(spec.Name)
+        requests(merging: services.compactMap { request(for: $0, running: running) })
+    }
+
+    /// One service's image where it may not be: nil when it has none, or runs with the same image
+    /// and placement.
+    private static func request(for spec: ServiceSpec, running: [SwarmService]) -> Request? {
+        guard let image = spec.TaskTemplate.ContainerSpec?.Image, !image.isEmpty else { return nil }
+        let constraints = (spec.TaskTemplate.Placement?.Constraints ?? []).sorted()
+        if let current = running.first(where: { $0.Spec.Name == spec.Name }),
+           current.Spec.TaskTemplate.ContainerSpec?.Image == image,
+           (current.Spec.TaskTemplate.Placement?.Constraints ?? []).sorted() == constraints {
+            return nil
         }
-        return grouped.keys.sorted().compactMap { grouped[$0] }
+        return Request(image: image, constraints: constraints, services: [spec.Name])
     }
 
     /// The nodes a request's job runs on: ready, active, and allowed by its constraints.
@@ -143,17 +142,17 @@ public struct ImagePrePull: Sendable {
         self.pollInterval = pollInterval
     }
 
-    /// Pulls every request's image on its hosts, all jobs at once; their services are removed
-    /// afterwards, also when the caller is cancelled (as `SwarmJob` does).
-    public func pull(_ requests: [Request], stage: Stage) async throws -> Outcome {
+    /// Pulls every request's image on its hosts among `nodes` (as the plan read them), all jobs at
+    /// once; their services are removed afterwards, also when the caller is cancelled (as
+    /// `SwarmJob` does).
+    public func pull(_ requests: [Request], on nodes: [SwarmNode], stage: Stage) async throws -> Outcome {
         let prePull = self
-        return try await Task { try await prePull.pullToEnd(requests, stage: stage) }.value
+        return try await Task { try await prePull.pullToEnd(requests, nodes: nodes, stage: stage) }.value
     }
 
-    private func pullToEnd(_ requests: [Request], stage: Stage) async throws -> Outcome {
+    private func pullToEnd(_ requests: [Request], nodes: [SwarmNode], stage: Stage) async throws -> Outcome {
         // Jobs came with API 1.41 (Engine 20.10); an older Engine's stages pull for themselves.
         guard !requests.isEmpty, swarm.apiVersion >= APIVersion(1, 41) else { return Outcome() }
-        let nodes = try await swarm.nodes()
         var jobs: [(request: Request, id: String, hosts: [SwarmNode])] = []
         let outcome: Outcome, run = "swarmstage-pull-\(stage.rawValue)-\(UUID().uuidString.prefix(8).lowercased())"
         do {
