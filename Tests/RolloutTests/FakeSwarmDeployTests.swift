@@ -68,6 +68,14 @@ struct FakeSwarmDeployTests {
             .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: only)
     }
 
+    /// A teardown of the fake swarm that polls it every 5 ms.
+    static func teardown(on swarm: FakeSwarm, observer: any RolloutObserver = SilentObserver(),
+                         timeout: Duration = .seconds(5)) -> Teardown {
+        var teardown = Teardown(swarm: swarm, observer: observer, timeout: timeout)
+        teardown.pollInterval = .milliseconds(5)
+        return teardown
+    }
+
     // MARK: converge
 
     @Test func aNewClusterIsCreatedStageByStageAndARedeployWritesNothing() async throws {
@@ -394,8 +402,7 @@ struct FakeSwarmDeployTests {
         let swarm = FakeSwarm(inventory: cluster.inventory)
         try await Self.deploy(cluster, on: swarm)
         let before = await swarm.writeLog.count
-        var teardown = Teardown(swarm: swarm, timeout: .seconds(5))
-        teardown.pollInterval = .milliseconds(5)
+        let teardown = Self.teardown(on: swarm)
         try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
         let log = Array(await swarm.writeLog.dropFirst(before))
         func last(_ prefix: String) -> Int { log.lastIndex { $0.hasPrefix(prefix) } ?? -1 }
@@ -419,8 +426,7 @@ struct FakeSwarmDeployTests {
         // lab-node4 holds minio4 (storage), bookie3 (pulsar) and index and coordinator nodes (milvus).
         await swarm.loseNode("lab-node4")
         let recorder = TeardownRecorder()
-        var teardown = Teardown(swarm: swarm, observer: recorder, timeout: .seconds(5))
-        teardown.pollInterval = .milliseconds(5)
+        let teardown = Self.teardown(on: swarm, observer: recorder)
         try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
         let left = await (swarm.serviceList.count, swarm.configList.count, swarm.secretList.count, swarm.networkList.count)
         #expect(left == (0, 0, 0, 0))
@@ -438,8 +444,7 @@ struct FakeSwarmDeployTests {
         try await Self.deploy(cluster, on: swarm, only: [.storage])
         // A node the managers have not heard from since they started: waited for, not skipped.
         await swarm.setNodeState("lab-node4", .unknown)
-        var teardown = Teardown(swarm: swarm, timeout: .milliseconds(200))
-        teardown.pollInterval = .milliseconds(5)
+        let teardown = Self.teardown(on: swarm, timeout: .milliseconds(200))
         let timeout = try await #require(throws: TeardownTimeout.self) {
             try await teardown.remove([(.storage, "lab-storage")])
         }
@@ -457,8 +462,7 @@ struct FakeSwarmDeployTests {
         _ = try await swarm.createService(ServiceSpec(Name: "leftover-etcdctl",
                                                       TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: "etcd"),
                                                                              Networks: [NetworkAttachment(Target: network.Id)])))
-        var teardown = Teardown(swarm: swarm, timeout: .seconds(30))
-        teardown.pollInterval = .milliseconds(5)
+        let teardown = Self.teardown(on: swarm, timeout: .seconds(30))
         let started = ContinuousClock.now
         let inUse = try await #require(throws: NetworkInUse.self) { try await teardown.remove([(.storage, "lab-storage")]) }
         #expect(ContinuousClock.now - started < .seconds(10), "not waited out")
@@ -472,8 +476,7 @@ struct FakeSwarmDeployTests {
         let swarm = FakeSwarm(inventory: cluster.inventory)
         try await Self.deploy(cluster, on: swarm)
         await swarm.dropConnection(afterWrites: 5, forRequests: 3)
-        var teardown = Teardown(swarm: swarm, timeout: .seconds(5))
-        teardown.pollInterval = .milliseconds(5)
+        let teardown = Self.teardown(on: swarm)
         try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
         let left = await (swarm.serviceList.count, swarm.networkList.count)
         #expect(left == (0, 0))

@@ -112,6 +112,29 @@ struct ImagePrePullTests {
         #expect(written.allSatisfy { $0.contains(Self.jobPrefix) || $0.hasPrefix("remove service") }, "\(Array(written))")
     }
 
+    /// Through the deploy, not only the planner: the pre-pull asks for what the stage's plan
+    /// updates, so the init job that has done its work (placed on zk1's host, like zk1) is not
+    /// pulled for. Comparing every prepared service with what runs would name it here.
+    @Test func aPulsarUpgradeIsPulledForItsMembersAndNotForTheCompletedInitJob() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let newer = "apachepulsar/pulsar:3.1.9"
+        let upgraded = Self.upgrading(cluster, .pulsar, to: newer) { _ in true }
+        let host = try #require(cluster.inventory.hosts.first { $0.has(.zk) }).name
+        await swarm.failPulls(of: newer, on: host)
+        let before = await swarm.writeLog.count
+        let failure = await #expect(throws: StageFailure.self) { try await FakeSwarmDeployTests.deploy(upgraded, on: swarm) }
+        #expect(failure?.stage == .pulsar)
+        #expect(failure?.reason == .imagesNotPulled(hosts: 1))
+        #expect(failure?.services.map(\.service) == [host])
+        let said = failure?.services.first?.reason ?? ""
+        #expect(said.contains("lab-pulsar_zk1") && said.contains(newer), "\(said)")
+        #expect(!said.contains("pulsar-init"), "\(said)")
+        let written = await swarm.writeLog.dropFirst(before)
+        #expect(!written.contains { $0.hasPrefix("update service") || $0.hasPrefix("create service lab-") }, "\(Array(written))")
+    }
+
     @Test func aJobADeployCouldNotRemoveGoesWithTheTeardown() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
@@ -122,8 +145,7 @@ struct ImagePrePullTests {
             TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: "milvusdb/milvus:v2.3.99", Command: ["true"]),
                                    RestartPolicy: RestartPolicy(Condition: "none")),
             Mode: ServiceMode(GlobalJob: .init())))
-        var teardown = Teardown(swarm: swarm, timeout: .seconds(5))
-        teardown.pollInterval = .milliseconds(10)
+        let teardown = FakeSwarmDeployTests.teardown(on: swarm)
         try await teardown.remove(cluster.stages.map { ($0.stage, $0.spec.name) })
         #expect(try await swarm.services().isEmpty)
         let writes = await swarm.writes
