@@ -17,23 +17,32 @@ public actor LabLock {
     private var outageWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// For a test that changes shared state (stacks, labels).
-    public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await holding({ await $0.acquireState(); await $0.acquireUse() }, { await $0.releaseUse(); await $0.releaseState() }, body)
+    public static func run<T: Sendable>(_ test: String = #function, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await holding(test, "run", { await $0.acquireState(); await $0.acquireUse() }, { await $0.releaseUse(); await $0.releaseState() }, body)
     }
 
     /// For a test that needs the daemons up but changes nothing shared.
-    public static func sharing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await holding({ await $0.acquireUse() }, { await $0.releaseUse() }, body)
+    public static func sharing<T: Sendable>(_ test: String = #function, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await holding(test, "sharing", { await $0.acquireUse() }, { await $0.releaseUse() }, body)
     }
 
     /// For a test that stops or restarts daemons.
-    public static func outage<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await holding({ await $0.acquireState(); await $0.acquireOutage() }, { await $0.releaseOutage(); await $0.releaseState() }, body)
+    public static func outage<T: Sendable>(_ test: String = #function, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await holding(test, "outage", { await $0.acquireState(); await $0.acquireOutage() }, { await $0.releaseOutage(); await $0.releaseState() }, body)
     }
 
-    private static func holding<T: Sendable>(_ acquire: (LabLock) async -> Void, _ release: (LabLock) async -> Void,
+    /// Runs `body` holding the lab and prints how long the test waited for it and held it: the
+    /// suite's wall time is mostly lab holds one after another, and this is where CI logs show them.
+    private static func holding<T: Sendable>(_ test: String, _ kind: String, _ acquire: (LabLock) async -> Void,
+                                             _ release: (LabLock) async -> Void,
                                              _ body: @Sendable () async throws -> T) async throws -> T {
+        let asked = ContinuousClock.now
         await acquire(shared)
+        let got = ContinuousClock.now
+        defer {
+            let held = ContinuousClock.now - got, waited = got - asked
+            print("lab hold: \(test) (\(kind)) held the lab \(seconds(held)) s after waiting \(seconds(waited)) s")
+        }
         if let reason = LabCondition.broken {
             await release(shared)
             throw LabBroken(reason: reason)
@@ -46,6 +55,11 @@ public actor LabLock {
             await release(shared)
             throw error
         }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let (whole, attoseconds) = duration.components
+        return String(format: "%.1f", Double(whole) + Double(attoseconds) / 1e18)
     }
 
     private func acquireState() async {
