@@ -141,7 +141,7 @@ enum ConfigFiles {
     /// `authorization`: `common.security.authorizationEnabled`, users and privileges checked on every
     /// call (Milvus docs, "Authenticate User Access"; the first user is root with password Milvus,
     /// to be changed at once).
-    static func milvus(etcdEndpoints: [String], authorization: Bool, inventoryName: String) -> String {
+    static func milvus(etcdEndpoints: [String], authorization: Bool, sessionTTL: Int, inventoryName: String) -> String {
         let endpoints = etcdEndpoints.map { "    - \($0)" }.joined(separator: "\n")
         return header(inventoryName) + """
         etcd:
@@ -178,7 +178,7 @@ enum ConfigFiles {
         common:
           gracefulStopTimeout: \(GracefulStop.milvusStopTimeout)
           session:
-            ttl: \(GracefulStop.milvusSessionTTL)
+            ttl: \(sessionTTL)
           security:
             authorizationEnabled: \(authorization)
         log:

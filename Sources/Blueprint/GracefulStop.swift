@@ -1,3 +1,5 @@
+import Inventory
+
 /// How long each component may take to stop, and what a restart must wait for: one table, so
 /// the stack files (stop_grace_period), milvus.yaml (the servers' own stop deadlines) and the
 /// deployer (the pause before a coordinator starts again) agree.
@@ -16,7 +18,18 @@ public enum GracefulStop {
     /// starts while its predecessor's session lives on cannot register (fixed in 2.3.3 by
     /// deleting the old session, milvus#28205); milvus-operator waits about a minute after
     /// stopping a coordinator (pkg/controllers/milvusupgrade_fsm.go).
-    public static let milvusSessionTTL = 30
+    /// (The default: the inventory's `milvus_session_ttl:` sets it, `ClusterSettings`.)
+    public static let milvusSessionTTL = ClusterSettings.defaultMilvusSessionTTLSeconds
+    /// The coordinators' service label with the session TTL (seconds) their milvus.yaml gives:
+    /// deploy waits what the running coordinator's label says (its process holds that lease), or
+    /// `milvusSessionTTL` for one deployed without the label.
+    public static let sessionTTLLabel = "io.swarmstage.session-ttl"
+
+    /// Seconds a stopped instance of `service` keeps its session: its label, else its component's default.
+    public static func sessionExpirySeconds(of labels: [String: String]?, component: Component) -> Int? {
+        guard let fallback = component.sessionExpirySeconds else { return nil }
+        return labels?[sessionTTLLabel].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? fallback
+    }
 }
 
 extension Component {

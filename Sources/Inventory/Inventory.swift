@@ -59,6 +59,15 @@ public struct ClusterSettings: Sendable, Hashable {
     /// The range `update_monitor:` accepts: a task must be watched at least a second, and a
     /// step that waits more than ten minutes per service is a mistake, not a policy.
     public static let updateMonitorRange = 1...600
+    /// Milvus's `common.session.ttl` in seconds (`milvus_session_ttl:`): the lease that keeps a
+    /// role's session in etcd, and so how long a stopped coordinator's session outlives it (deploy
+    /// waits that long before the coordinator starts again). Milvus's default is 30.
+    public var milvusSessionTTLSeconds = ClusterSettings.defaultMilvusSessionTTLSeconds
+
+    public static let defaultMilvusSessionTTLSeconds = 30
+    /// Below 5 s a busy etcd (a slow fsync) lets a healthy role's lease lapse; above ten minutes a
+    /// coordinator's restart waits longer than an operator would.
+    public static let milvusSessionTTLRange = 5...600
 
     public static let defaultDataRoot = "/mnt/data"
 

@@ -97,7 +97,7 @@ struct InventoryParser {
         guard let entries = reader.mapping(node, "cluster") else { return nil }
         reader.checkKeys(entries, of: node, "cluster",
                          allowed: ["name", "data_root", "network", "pulsar_cluster", "stacks", "bookkeeper", "expose", "security",
-                                   "update_monitor"])
+                                   "update_monitor", "milvus_session_ttl"])
         var settings = defaultCluster(name: "milvus")
         if let nameNode = entries.first(where: { $0.key == "name" })?.value,
            let name = checked(nameNode, "cluster name", pattern: Patterns.stackName,
@@ -134,7 +134,13 @@ struct InventoryParser {
             case "security":
                 security(entry.value, into: &settings)
             case "update_monitor":
-                if let seconds = monitorSeconds(entry.value) { settings.updateMonitorSeconds = seconds }
+                if let seconds = seconds(entry.value, "update_monitor", range: ClusterSettings.updateMonitorRange, example: "15s") {
+                    settings.updateMonitorSeconds = seconds
+                }
+            case "milvus_session_ttl":
+                if let seconds = seconds(entry.value, "milvus_session_ttl", range: ClusterSettings.milvusSessionTTLRange, example: "30s") {
+                    settings.milvusSessionTTLSeconds = seconds
+                }
             default:
                 break
             }
@@ -196,20 +202,20 @@ struct InventoryParser {
         }
     }
 
-    /// `update_monitor:` as whole seconds: "5s", "2m" (Go duration units a compose file takes for
-    /// `monitor`, whole seconds or minutes only, as the generated stacks write seconds).
-    private func monitorSeconds(_ node: Node) -> Int? {
-        guard let text = reader.string(node, "update_monitor") else { return nil }
-        let range = ClusterSettings.updateMonitorRange
+    /// A duration key (`update_monitor:`, `milvus_session_ttl:`) as whole seconds: "5s", "2m" (Go
+    /// duration units, as a compose file takes them for `monitor`; whole seconds or minutes only,
+    /// as the generated files write seconds).
+    private func seconds(_ node: Node, _ key: String, range: ClosedRange<Int>, example: String) -> Int? {
+        guard let text = reader.string(node, key) else { return nil }
         let rule = "a whole number of seconds or minutes from \(range.lowerBound)s to \(range.upperBound / 60)m"
         guard let unit = text.last, unit == "s" || unit == "m", let number = Int(text.dropLast()), number >= 0,
               text.dropLast().allSatisfy(\.isASCII) else {
-            reader.error(node, "update_monitor '\(YAMLReader.capped(text))' is not a duration", hint: "\(rule), e.g. 15s")
+            reader.error(node, "\(key) '\(YAMLReader.capped(text))' is not a duration", hint: "\(rule), e.g. \(example)")
             return nil
         }
         let (seconds, overflow) = number.multipliedReportingOverflow(by: unit == "m" ? 60 : 1)
         guard !overflow, range.contains(seconds) else {
-            reader.error(node, "update_monitor '\(YAMLReader.capped(text))' is out of range", hint: rule)
+            reader.error(node, "\(key) '\(YAMLReader.capped(text))' is out of range", hint: rule)
             return nil
         }
         return seconds

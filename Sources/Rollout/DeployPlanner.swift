@@ -150,8 +150,10 @@ public enum DeployPlanner {
                     actions += together.map { .waitForService(prepared.stage, name: $0.serviceName ?? "") }
                     continue
                 }
-                // A coordinator must not start while its predecessor's etcd session lives on.
-                if case .updateService(let id, let spec, _) = action, let seconds = component(of: action)?.sessionExpirySeconds {
+                // A coordinator must not start while its predecessor's etcd session lives on: the
+                // lease the running process holds, its label's TTL (not the new spec's).
+                if case .updateService(let id, let spec, _) = action, let component = component(of: action),
+                   let seconds = GracefulStop.sessionExpirySeconds(of: existing.first { $0.ID == id }?.Spec.Labels, component: component) {
                     actions.append(.stopForSessionExpiry(id: id, name: spec.Name, seconds: seconds))
                 }
                 actions.append(action)

@@ -90,7 +90,7 @@ struct RollingOrderTests {
         let plan = try #require(try await FakeSwarmDeployTests.plan(upgraded, on: swarm).first { $0.stage == .milvus })
         let stops = plan.actions.compactMap { action -> String? in
             guard case .stopForSessionExpiry(_, let name, let seconds) = action else { return nil }
-            #expect(seconds == GracefulStop.milvusSessionTTL)
+            #expect(seconds == cluster.inventory.cluster.milvusSessionTTLSeconds)
             return name
         }
         #expect(stops == ["lab-milvus_rootcoord", "lab-milvus_datacoord", "lab-milvus_querycoord"])
@@ -117,6 +117,34 @@ struct RollingOrderTests {
         let resumed = await swarm.writeLog.count
         try await FakeSwarmDeployTests.deploy(upgraded, on: swarm)
         #expect(Self.updates(in: Array(await swarm.writeLog.dropFirst(resumed))) == ["lab-milvus_rootcoord"])
+    }
+
+    /// The wait is the lease the running coordinator's process holds (its label, written with the
+    /// milvus.yaml it runs), not the new spec's: a TTL lowered in the same deploy still waits the old one.
+    @Test func theWaitIsTheSessionTTLTheRunningCoordinatorStartedWith() async throws {
+        func waits(_ cluster: Cluster, on swarm: FakeSwarm) async throws -> [String: Int] {
+            let plan = try #require(try await FakeSwarmDeployTests.plan(cluster, on: swarm).first { $0.stage == .milvus })
+            var waits: [String: Int] = [:]
+            for case .stopForSessionExpiry(_, let name, let seconds) in plan.actions { waits[name] = seconds }
+            return waits
+        }
+        let coordinators = ["rootcoord", "datacoord", "querycoord"].map { "lab-milvus_\($0)" }
+        var inventory = try RepositoryPaths.inventory(RepositoryPaths.labInventory)
+        inventory.cluster.milvusSessionTTLSeconds = 45
+        let swarm = FakeSwarm(inventory: inventory)
+        try await FakeSwarmDeployTests.deploy(try Cluster(inventory), on: swarm)
+        inventory.cluster.milvusSessionTTLSeconds = 10
+        let lowered = Self.upgraded(try Cluster(inventory), stage: .milvus, to: "milvus:2.3.1")
+        #expect(try await waits(lowered, on: swarm) == Dictionary(uniqueKeysWithValues: coordinators.map { ($0, 45) }))
+        try await FakeSwarmDeployTests.deploy(lowered, on: swarm)
+        let next = Self.upgraded(try Cluster(inventory), stage: .milvus, to: "milvus:2.3.2")
+        #expect(try await waits(next, on: swarm) == Dictionary(uniqueKeysWithValues: coordinators.map { ($0, 10) }))
+        // A coordinator deployed without the label (by an older swarmstage) holds Milvus's default lease.
+        let rootcoord = try #require(await swarm.serviceList.first { $0.Spec.Name == "lab-milvus_rootcoord" })
+        var unlabelled = rootcoord.Spec
+        unlabelled.Labels?[GracefulStop.sessionTTLLabel] = nil
+        try await swarm.updateService(rootcoord.ID, version: rootcoord.Version, spec: unlabelled)
+        #expect(try await waits(next, on: swarm)["lab-milvus_rootcoord"] == GracefulStop.milvusSessionTTL)
     }
 
     @Test func bookiesAreNotRestartedWhenNoneIsSpareBeyondTheEnsemble() async throws {

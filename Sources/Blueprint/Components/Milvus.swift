@@ -14,12 +14,17 @@ extension Builder {
         draft.secrets = [secret(.milvusMinioCredentials, key: Self.milvusCredentials)]
         config(Self.milvusYAML, file: "milvus.yaml",
                contents: ConfigFiles.milvus(etcdEndpoints: etcdNames.map { "\($0):2379" },
-                                   authorization: inventory.cluster.milvusAuthorization, inventoryName: inventoryName),
+                                   authorization: inventory.cluster.milvusAuthorization,
+                                   sessionTTL: inventory.cluster.milvusSessionTTLSeconds, inventoryName: inventoryName),
                into: &draft)
     }
 
     func milvusRole(_ name: String, role: String, component: Component) -> Service {
         var service = base(name, image: images[.milvus], stage: .milvus, component: component)
+        // What deploy waits for after stopping it (a label of the service: its tasks do not restart for it).
+        if component.sessionExpirySeconds != nil {
+            service.deploy.labels[GracefulStop.sessionTTLLabel] = String(inventory.cluster.milvusSessionTTLSeconds)
+        }
         service.command = ["milvus", "run", role]
         service.environment = [
             "ETCD_ENDPOINTS": etcdNames.map { "\($0):2379" }.joined(separator: ","),
