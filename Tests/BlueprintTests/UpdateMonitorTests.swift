@@ -11,8 +11,8 @@ import TestSupport
 struct UpdateMonitorTests {
     static func lab(monitor line: String?) throws -> Inventory {
         let text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
-        #expect(text.contains("  update_monitor: 5s\n"), "inventory/lab.yml no longer sets update_monitor: 5s")
-        let changed = text.replacingOccurrences(of: "  update_monitor: 5s\n", with: line.map { "  update_monitor: \($0)\n" } ?? "")
+        #expect(text.contains("  update_monitor: 2s\n"), "inventory/lab.yml no longer sets update_monitor: 2s")
+        let changed = text.replacingOccurrences(of: "  update_monitor: 2s\n", with: line.map { "  update_monitor: \($0)\n" } ?? "")
         return try InventoryLoader.parse(changed, file: "lab.yml")
     }
 
@@ -31,8 +31,8 @@ struct UpdateMonitorTests {
         #expect(stacks.allSatisfy { $0.contents.contains("monitor: \"\(seconds)s\"") })
     }
 
-    @Test func theCommittedLabWatchesFiveSecondsAndTheReferenceFifteen() throws {
-        #expect(Self.monitors(try RepositoryPaths.inventory(RepositoryPaths.labInventory)) == [5])
+    @Test func theCommittedLabWatchesTwoSecondsAndTheReferenceFifteen() throws {
+        #expect(Self.monitors(try RepositoryPaths.inventory(RepositoryPaths.labInventory)) == [2])
         #expect(Self.monitors(try RepositoryPaths.inventory(RepositoryPaths.referenceInventory)) == [15])
     }
 
