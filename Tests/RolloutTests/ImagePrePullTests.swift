@@ -32,6 +32,15 @@ struct ImagePrePullTests {
         return upgraded
     }
 
+    /// The lab deployed on a fake swarm, and the same cluster with every Pulsar image upgraded.
+    static func deployedLabWithAPulsarUpgrade() async throws -> (cluster: Cluster, swarm: FakeSwarm, upgraded: Cluster, image: String) {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
+        let newer = "apachepulsar/pulsar:3.1.9"
+        return (cluster, swarm, Self.upgrading(cluster, .pulsar, to: newer) { _ in true }, newer)
+    }
+
     @Test func laterStagesFindTheirImagesOnTheirHostsAndTheJobsAreGone() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)
@@ -116,11 +125,7 @@ struct ImagePrePullTests {
     /// updates, so the init job that has done its work (placed on zk1's host, like zk1) is not
     /// pulled for. Comparing every prepared service with what runs would name it here.
     @Test func aPulsarUpgradeIsPulledForItsMembersAndNotForTheCompletedInitJob() async throws {
-        let cluster = try FakeSwarmDeployTests.lab()
-        let swarm = FakeSwarm(inventory: cluster.inventory)
-        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
-        let newer = "apachepulsar/pulsar:3.1.9"
-        let upgraded = Self.upgrading(cluster, .pulsar, to: newer) { _ in true }
+        let (cluster, swarm, upgraded, newer) = try await Self.deployedLabWithAPulsarUpgrade()
         let host = try #require(cluster.inventory.hosts.first { $0.has(.zk) }).name
         await swarm.failPulls(of: newer, on: host)
         let before = await swarm.writeLog.count
@@ -154,11 +159,7 @@ struct ImagePrePullTests {
     }
 
     @Test func whatThePlanLeavesAloneNeedsNoPullNotEvenACompletedJobWithANewImage() async throws {
-        let cluster = try FakeSwarmDeployTests.lab()
-        let swarm = FakeSwarm(inventory: cluster.inventory)
-        try await FakeSwarmDeployTests.deploy(cluster, on: swarm)
-        let newer = "apachepulsar/pulsar:3.1.9"
-        let upgraded = Self.upgrading(cluster, .pulsar, to: newer) { _ in true }
+        let (cluster, swarm, upgraded, newer) = try await Self.deployedLabWithAPulsarUpgrade()
         let plans = try await FakeSwarmDeployTests.plan(upgraded, on: swarm)
         let pulsar = try #require(plans.first { $0.stage == .pulsar })
         let requests = ImagePrePull.requests(for: pulsar, running: try await swarm.services(filters: .stack("lab-pulsar")))
