@@ -151,8 +151,10 @@ public enum DeployPlanner {
                     continue
                 }
                 // A coordinator must not start while its predecessor's etcd session lives on: the
-                // lease the running process holds, its label's TTL (not the new spec's).
-                if case .updateService(let id, let spec, _) = action, let component = component(of: action),
+                // lease the running process holds, its label's TTL (not the new spec's). An update
+                // that leaves its task running (a label) stops nothing.
+                if case .updateService(let id, let spec, let fields) = action, SpecDiff.replacesTasks(fields),
+                   let component = component(of: action),
                    let seconds = GracefulStop.sessionExpirySeconds(of: existing.first { $0.ID == id }?.Spec.Labels, component: component) {
                     actions.append(.stopForSessionExpiry(id: id, name: spec.Name, seconds: seconds))
                 }

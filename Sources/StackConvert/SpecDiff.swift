@@ -17,6 +17,14 @@ public enum SpecDiff {
         return paths.sorted()
     }
 
+    /// Whether an update with these changed fields (`changedFields`) makes Swarm replace the
+    /// service's tasks: its updater replaces a task whose task template or endpoint spec differs
+    /// from the service's (swarmkit `manager/orchestrator/task.go`, `IsTaskDirty`); a label,
+    /// update config or replica count changes the service alone.
+    public static func replacesTasks(_ fields: [String]) -> Bool {
+        fields.contains { $0.hasPrefix("TaskTemplate") || $0.hasPrefix("EndpointSpec") }
+    }
+
     /// Whether a task was made from this task template, as Swarm's updater decides
     /// whether a task is out of date (a task carries a copy of the template it came from).
     public static func sameTaskSpec(_ a: TaskSpec?, _ b: TaskSpec?) -> Bool {

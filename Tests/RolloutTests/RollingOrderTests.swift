@@ -145,6 +145,19 @@ struct RollingOrderTests {
         unlabelled.Labels?[GracefulStop.sessionTTLLabel] = nil
         try await swarm.updateService(rootcoord.ID, version: rootcoord.Version, spec: unlabelled)
         #expect(try await waits(next, on: swarm)["lab-milvus_rootcoord"] == GracefulStop.milvusSessionTTL)
+        // Giving it the label alone (the first deploy by this swarmstage) leaves its task running: no stop, no wait.
+        let current = lowered
+        let plan = try #require(try await FakeSwarmDeployTests.plan(current, on: swarm).first { $0.stage == .milvus })
+        let updated = plan.actions.compactMap { action -> [String]? in
+            guard case .updateService(_, let spec, let fields) = action, spec.Name == "lab-milvus_rootcoord" else { return nil }
+            return fields
+        }
+        #expect(updated == [["Labels.io.swarmstage.session-ttl"]], "\(plan.actions)")
+        #expect(try await waits(current, on: swarm).isEmpty)
+        let tasks = try await swarm.tasks(filters: .service(rootcoord.ID)).filter { $0.DesiredState == .running }.map(\.ID)
+        try await FakeSwarmDeployTests.deploy(current, on: swarm)
+        #expect(try await swarm.tasks(filters: .service(rootcoord.ID)).filter { $0.DesiredState == .running }.map(\.ID) == tasks,
+                "the coordinator's task runs on")
     }
 
     @Test func bookiesAreNotRestartedWhenNoneIsSpareBeyondTheEnsemble() async throws {
