@@ -25,10 +25,15 @@ public enum GracefulStop {
     /// `milvusSessionTTL` for one deployed without the label.
     public static let sessionTTLLabel = "io.swarmstage.session-ttl"
 
-    /// Seconds a stopped instance of `service` keeps its session: its label, else its component's default.
+    /// Seconds a stopped instance of `service` keeps its session: its label, else its component's
+    /// default. A label is read within the range the inventory's key allows (5 s to 10 min): one
+    /// edited by hand to a day does not hold a deploy for a day, and one that is not a whole
+    /// positive number of seconds counts as missing.
     public static func sessionExpirySeconds(of labels: [String: String]?, component: Component) -> Int? {
         guard let fallback = component.sessionExpirySeconds else { return nil }
-        return labels?[sessionTTLLabel].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? fallback
+        guard let label = labels?[sessionTTLLabel], let seconds = Int(label), seconds > 0 else { return fallback }
+        let range = ClusterSettings.milvusSessionTTLRange
+        return min(max(seconds, range.lowerBound), range.upperBound)
     }
 }
 

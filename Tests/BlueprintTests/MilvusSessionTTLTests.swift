@@ -49,4 +49,17 @@ struct MilvusSessionTTLTests {
         let cluster = try #require(text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0 == "cluster:" }) + 1
         #expect(line == cluster + 1, "the error points at the added line")
     }
+
+    /// The running coordinator's label, as deploy reads it: within the key's range, the default without one.
+    @Test(arguments: [("30", 30), ("5", 5), ("600", 600), ("1", 5), ("999999999", 600), ("0", 30), ("-7", 30),
+                      ("thirty", 30), ("", 30), ("30s", 30), ("99999999999999999999999", 30)])
+    func aRunningCoordinatorsLabelIsReadWithinTheKeysRange(label: String, seconds: Int) {
+        #expect(GracefulStop.sessionExpirySeconds(of: [GracefulStop.sessionTTLLabel: label], component: .rootcoord) == seconds)
+        #expect(GracefulStop.sessionExpirySeconds(of: [GracefulStop.sessionTTLLabel: label], component: .querynode) == nil, "not a coordinator")
+    }
+
+    @Test func aCoordinatorWithoutTheLabelWaitsMilvussDefault() {
+        #expect(GracefulStop.sessionExpirySeconds(of: nil, component: .datacoord) == 30)
+        #expect(GracefulStop.sessionExpirySeconds(of: ["other": "5"], component: .querycoord) == 30)
+    }
 }

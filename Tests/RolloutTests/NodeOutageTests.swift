@@ -1,8 +1,10 @@
 import Engine
 import Foundation
+import Inventory
 import Rollout
 import SwarmModel
 import Testing
+import TestSupport
 
 /// Naming the down node behind a service that cannot run, from nodes and tasks shaped like the Engine's.
 @Suite("Node outage diagnosis")
@@ -90,6 +92,32 @@ struct NodeOutageTests {
         #expect(!EngineOutage.isOutage(EngineError(method: "POST", path: "/services/x/update", status: 500,
                                                      message: "rpc error: code = Unknown desc = update out of sequence")))
         #expect(!EngineOutage.isOutage(NodeOutageTests.Unrelated()), "an error that is not the Engine's is not an outage")
+    }
+
+    /// A sleep that overran the whole window (this process starved or stopped meanwhile) is
+    /// followed by one more question: an Engine that answers then is back, not lost.
+    @Test func aWaitWhoseSleepOverranTheWindowStillAsksOnce() async throws {
+        let swarm = FakeSwarm(inventory: try RepositoryPaths.inventory(RepositoryPaths.labInventory))
+        let outage = EngineOutage(swarm: swarm, observer: SilentObserver(), window: .milliseconds(10), operation: .deploy,
+                                  retryInterval: .milliseconds(50))
+        let lost = EngineError(unanswered: "GET", path: "/nodes", kind: .unreachable, message: "refused")
+        _ = try await outage.waitForEngine(during: .storage, after: lost)
+    }
+
+    /// An Engine that stays away is lost after the window, with the last error it gave.
+    @Test func anEngineThatStaysAwayIsLostAfterTheWindow() async throws {
+        let swarm = FakeSwarm(inventory: try RepositoryPaths.inventory(RepositoryPaths.labInventory))
+        await swarm.dropConnection(afterWrites: 0, forRequests: 100_000)
+        let outage = EngineOutage(swarm: swarm, observer: SilentObserver(), window: .milliseconds(30), operation: .teardown,
+                                  retryInterval: .milliseconds(5))
+        let started = ContinuousClock.now
+        let lost = try await #require(throws: EngineLost.self) {
+            try await outage.waitForEngine(during: .milvus, after: EngineError(unanswered: "GET", path: "/nodes", kind: .unreachable, message: "refused"))
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(30))
+        #expect(lost.stage == .milvus && lost.operation == .teardown)
+        #expect(lost.lastError.contains("nothing is listening on /fake/docker.sock"), "the last answer, not the first: \(lost.lastError)")
+        #expect(await swarm.unansweredRequestsLeft < 100_000, "it asked")
     }
 
     struct Unrelated: Error {}

@@ -23,9 +23,9 @@ struct LabDayTwoTests {
         try await LabLock.run {
             let secrets = try Deploying.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            try Deploying.teardownAll()
-            #expect(try Deploying.swarmstage(["label"]).status == 0)
-            let first = try Deploying.deploy(secrets: secrets)
+            try await Deploying.teardownAll()
+            #expect(try await Deploying.swarmstage(["label"]).status == 0)
+            let first = try await Deploying.deploy(secrets: secrets)
             #expect(first.status == 0, "\(first.errors)")
             let engine = try await Deploying.engine()
 
@@ -38,10 +38,10 @@ struct LabDayTwoTests {
             stuckSpec.TaskTemplate.ContainerSpec?.Env = (proxy.Spec.TaskTemplate.ContainerSpec?.Env ?? []) + ["STUCK=1"]
             try await engine.updateService(proxy.ID, version: proxy.Version, spec: stuckSpec)
             try await Self.waitForStuckTask(engine, serviceID: proxy.ID)
-            let health = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
+            let health = try await Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(health.status != 0)
             #expect(health.output.contains("update of lab-milvus_proxy cannot progress: start-first"), "\(health.output)")
-            let repaired = try Deploying.deploy(["--only", "milvus"], secrets: secrets)
+            let repaired = try await Deploying.deploy(["--only", "milvus"], secrets: secrets)
             #expect(repaired.status == 0, "\(repaired.output.suffix(2000))\n\(repaired.errors)")
             #expect(repaired.output.contains("lab-milvus_proxy: update ("), "\(repaired.output.suffix(2000))")
 
@@ -50,7 +50,7 @@ struct LabDayTwoTests {
             let upgrade = try Self.image("milvus-upgrade-image")
             let pulsarUpgrade = try Self.image("pulsar-upgrade-image")
             let upgradeImages = ["--image", "milvus=\(upgrade)", "--image", "pulsar=\(pulsarUpgrade)"]
-            let plan = try Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--secrets-file", secrets, "--plan"]
+            let plan = try await Deploying.swarmstage(["deploy", "--images", try Lab.require().directory + "/images.yml", "--secrets-file", secrets, "--plan"]
                                                 + upgradeImages)
             #expect(plan.status == 0)
             #expect(Self.updated(in: plan.output) == Self.pulsarOrder + Array(Self.milvusOrder.dropLast()),
@@ -59,7 +59,7 @@ struct LabDayTwoTests {
             let probe = try Self.startProbe()
             try await Task.sleep(for: .seconds(3))
             #expect(probe.isRunning, "\(probe.errors)")
-            let upgraded = try Deploying.deploy(upgradeImages, secrets: secrets)
+            let upgraded = try await Deploying.deploy(upgradeImages, secrets: secrets)
             try await Task.sleep(for: .seconds(3))
             probe.interrupt()
             let measured = try await probe.finish(timeout: .seconds(30))
@@ -80,12 +80,12 @@ struct LabDayTwoTests {
                 .allSatisfy { $0.Spec.TaskTemplate.ContainerSpec?.Image == upgrade })
             try await Self.expectStartedInOrder(engine, stack: "lab-pulsar", names: Self.pulsarOrder, after: started)
             try await Self.expectStartedInOrder(engine, stack: "lab-milvus", names: Array(Self.milvusOrder.dropLast()), after: started)
-            let again = try Deploying.deploy(upgradeImages, secrets: secrets)
+            let again = try await Deploying.deploy(upgradeImages, secrets: secrets)
             #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output.suffix(1500))")
 
             // A broken version: the first service in the order fails, nothing after it is touched.
             let versions = Dictionary(uniqueKeysWithValues: try await engine.services(filters: .stack("lab-milvus")).map { ($0.Spec.Name, $0.Version.Index) })
-            let broken = try Deploying.deploy(["--image", "milvus=\(try Self.image("milvus-broken-image"))", "--only", "milvus"], secrets: secrets)
+            let broken = try await Deploying.deploy(["--image", "milvus=\(try Self.image("milvus-broken-image"))", "--only", "milvus"], secrets: secrets)
             #expect(broken.status == 2)
             #expect(broken.errors.contains("lab-milvus_indexnode1"), "\(broken.errors)")
             let after = try await engine.services(filters: .stack("lab-milvus"))
@@ -96,27 +96,27 @@ struct LabDayTwoTests {
 
             // The history shows what was applied; rollback puts the last whole deploy back and waits
             // until every stage is healthy again.
-            let history = try Deploying.swarmstage(["history", "-H", "unix://\(try Lab.require().managerSocket)"])
+            let history = try await Deploying.swarmstage(["history", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(history.status == 0 && history.output.contains("deploy"), "\(history.output)\n\(history.errors)")
-            let rollback = try Deploying.swarmstage(["rollback", "--secrets-file", secrets, "--progress", "plain",
+            let rollback = try await Deploying.swarmstage(["rollback", "--secrets-file", secrets, "--progress", "plain",
                                                      "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(rollback.status == 0, "\(rollback.output.suffix(2000))\n\(rollback.errors)")
             let restored = try await engine.services(filters: .stack("lab-milvus")).first { $0.Spec.Name == "lab-milvus_indexnode1" }
             #expect(restored?.Spec.TaskTemplate.ContainerSpec?.Image == upgrade)
-            let healthy = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
+            let healthy = try await Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(healthy.status == 0, "\(healthy.output)")
 
             // A milvus.yaml setting changed in the generated files. Swarm configs cannot change: the
             // edited file under its old config name is refused before any write.
             let folder = NSTemporaryDirectory() + "swarmstage-yaml-\(UUID().uuidString.prefix(8))"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let generated = try Deploying.swarmstage(["generate", "-o", folder, "--images", try Lab.require().directory + "/images.yml"] + upgradeImages)
+            let generated = try await Deploying.swarmstage(["generate", "-o", folder, "--images", try Lab.require().directory + "/images.yml"] + upgradeImages)
             #expect(generated.status == 0, "\(generated.errors)")
             let yamlPath = folder + "/configs/milvus.yaml"
             let yaml = try String(contentsOfFile: yamlPath, encoding: .utf8)
             try (yaml + "\n# Changed by an operator: a longer gRPC deadline.\ngrpc:\n  client:\n    dialTimeout: 10000\n").write(toFile: yamlPath, atomically: true, encoding: .utf8)
             let versionsBefore = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
-            let refused = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            let refused = try await Deploying.deploy(["--stacks", folder], secrets: secrets)
             #expect(refused.status != 0 && refused.errors.contains("exists in the swarm with other contents"), "\(refused.errors)")
             #expect(try await engine.services().allSatisfy { versionsBefore[$0.Spec.Name] == $0.Version.Index }, "nothing was written")
 
@@ -125,12 +125,12 @@ struct LabDayTwoTests {
             try await Self.expectExposure(engine, published: [19530])
             let exposing = try Self.labInventory(adding: "  expose: [minio-console]\n")
             defer { try? FileManager.default.removeItem(atPath: (exposing as NSString).deletingLastPathComponent) }
-            let exposed = try Programs.run(Programs.swarmstage, ["deploy", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)",
+            let exposed = try await Programs.run(Programs.swarmstage, ["deploy", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)",
                                                                  "--images", try Lab.require().directory + "/images.yml",
                                                                  "--secrets-file", secrets, "--timeout", "300"] + upgradeImages)
             #expect(exposed.status == 0, "\(exposed.output.suffix(2000))\n\(exposed.errors)")
             try await Self.expectExposure(engine, published: [19530, 9090])
-            let exposedHealth = try Programs.run(Programs.swarmstage, ["health", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)"])
+            let exposedHealth = try await Programs.run(Programs.swarmstage, ["health", "-i", exposing, "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(exposedHealth.output.contains("published: 9090 (lab-storage_minio-lb) on lab-manager, lab-manager2, lab-manager3"),
                     "\(exposedHealth.output)")
 
@@ -148,13 +148,13 @@ struct LabDayTwoTests {
             let newPassword = "rotated-\(UUID().uuidString)"
             try "MINIO_ROOT_USER=lab-admin\nMINIO_ROOT_PASSWORD=\(newPassword)\n".write(toFile: secrets, atomically: true, encoding: .utf8)
             chmod(secrets, 0o600)
-            let rotationPlan = try Deploying.swarmstage(["deploy", "--stacks", folder, "--secrets-file", secrets, "--plan"])
+            let rotationPlan = try await Deploying.swarmstage(["deploy", "--stacks", folder, "--secrets-file", secrets, "--plan"])
             #expect(rotationPlan.output.contains("rotate secret lab_minio_root_password: create lab_minio_root_password.v2"),
                     "\(rotationPlan.output)")
             #expect(rotationPlan.output.contains("every MinIO server restarts at once"), "\(rotationPlan.output)")
             let before = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.Spec.Name, $0.Version.Index) })
             let changedAt = try await Self.engineNow(engine)
-            let changed = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            let changed = try await Deploying.deploy(["--stacks", folder], secrets: secrets)
             #expect(changed.status == 0, "\(changed.output.suffix(3000))\n\(changed.errors)")
             for text in [rotationPlan.output, rotationPlan.errors, changed.output, changed.errors] {
                 #expect(!text.contains(newPassword) && !text.contains(oldPassword), "a password appeared in the output")
@@ -172,16 +172,16 @@ struct LabDayTwoTests {
             let labels = try await engine.secrets().flatMap { ($0.Spec.Labels ?? [:]).values }
             #expect(!labels.contains { $0.contains(newPassword) || $0.contains(oldPassword) })
             // Compared here, never printed.
-            let minioHasIt = try Self.read("/run/secrets/minio_root_password", service: "lab-storage_minio1", host: "lab-node1") == newPassword
+            let minioHasIt = try await Self.read("/run/secrets/minio_root_password", service: "lab-storage_minio1", host: "lab-node1") == newPassword
             #expect(minioHasIt, "minio1 does not run with the new password")
-            let proxyHasIt = try Self.read("/milvus/configs/user.yaml", service: "lab-milvus_proxy", host: "lab-manager").contains("\"\(newPassword)\"")
+            let proxyHasIt = try await Self.read("/milvus/configs/user.yaml", service: "lab-milvus_proxy", host: "lab-manager").contains("\"\(newPassword)\"")
             #expect(proxyHasIt, "the Milvus proxy does not run with the new password")
-            let rotatedHealth = try Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
+            let rotatedHealth = try await Deploying.swarmstage(["health", "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(rotatedHealth.status == 0, "\(rotatedHealth.output)")
             try await Self.expectExposure(engine, published: [19530])
-            let settled = try Deploying.deploy(["--stacks", folder], secrets: secrets)
+            let settled = try await Deploying.deploy(["--stacks", folder], secrets: secrets)
             #expect(settled.output.contains("nothing changed (0 Engine writes)"), "\(settled.output.suffix(1500))")
-            try Deploying.teardownAll()
+            try await Deploying.teardownAll()
         }
     }
 
@@ -203,11 +203,11 @@ struct LabDayTwoTests {
     }
 
     /// A file as a running task of `service` on `host` sees it (docker exec through that node's daemon).
-    static func read(_ path: String, service: String, host: String) throws -> String {
+    static func read(_ path: String, service: String, host: String) async throws -> String {
         let socket = "unix://" + (try Lab.require().nodeSocket(host))
-        let listed = try Programs.run("/usr/local/bin/docker", ["-H", socket, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(service)"])
+        let listed = try await Programs.run("/usr/local/bin/docker", ["-H", socket, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(service)"])
         let container = try #require(listed.output.split(separator: "\n").first.map(String.init), "no task of \(service) on \(host)")
-        return try Programs.run("/usr/local/bin/docker", ["-H", socket, "exec", container, "cat", path]).output
+        return try await Programs.run("/usr/local/bin/docker", ["-H", socket, "exec", container, "cat", path]).output
     }
 
     /// Exactly `published` are published by the stacks' services, and on the first manager those

@@ -22,15 +22,15 @@ struct LabDeployTests {
         return path
     }
 
-    static func swarmstage(_ arguments: [String]) throws -> Programs.Result {
+    static func swarmstage(_ arguments: [String]) async throws -> Programs.Result {
         let lab = try Lab.require()
         let engine = ["label", "deploy", "teardown"].contains(arguments.first ?? "") ? ["-H", "unix://\(lab.managerSocket)"] : []
-        return try Programs.run(Programs.swarmstage, arguments + ["-i", inventory] + engine)
+        return try await Programs.run(Programs.swarmstage, arguments + ["-i", inventory] + engine)
     }
 
-    static func deploy(_ extra: [String] = [], secrets: String) throws -> Programs.Result {
+    static func deploy(_ extra: [String] = [], secrets: String) async throws -> Programs.Result {
         let lab = try Lab.require()
-        return try swarmstage(["deploy", "--images", lab.directory + "/images.yml", "--secrets-file", secrets, "--timeout", "300"] + extra)
+        return try await swarmstage(["deploy", "--images", lab.directory + "/images.yml", "--secrets-file", secrets, "--timeout", "300"] + extra)
     }
 
     /// `deploy --only storage` in the background, its output readable while it runs.
@@ -55,12 +55,12 @@ struct LabDeployTests {
     /// Teardown, run once more when the first one gives up on tasks still stopping (exit 4 says
     /// "run teardown again once it has happened"): after a manager restart, a task on a node that
     /// was down can take minutes to be reported stopped.
-    static func teardownAll() throws {
-        var result = try swarmstage(["teardown"])
-        if result.status == 4, result.errors.contains("run teardown again") { result = try swarmstage(["teardown"]) }
+    static func teardownAll() async throws {
+        var result = try await swarmstage(["teardown"])
+        if result.status == 4, result.errors.contains("run teardown again") { result = try await swarmstage(["teardown"]) }
         #expect(result.status == 0, "\(result.errors)")
         if result.status != 0 { LabCondition.markBroken("teardown failed twice: \(result.errors)") }
-        try nodesDropTheStacksNetworks()
+        try await nodesDropTheStacksNetworks()
     }
 
     /// Each node drops its copy of a stack's overlay network once no container there uses it. A
@@ -70,25 +70,33 @@ struct LabDeployTests {
     /// subnet or ip-range contain the IP address": CI, 2026-12-03, cadvisor on a restarted
     /// manager). Deploy names that remedy (StageHealth.describe); here the lab is made whole
     /// again for the next test: a copy left after 30 s is named and removed on its node.
-    static func nodesDropTheStacksNetworks() throws {
+    static func nodesDropTheStacksNetworks() async throws {
         let lab = try Lab.require()
         let nodes = ((try? FileManager.default.contentsOfDirectory(atPath: "\(lab.directory)/nodes")) ?? []).sorted()
-        func leftovers(_ node: String) -> [String] {
+        func leftovers(_ node: String) async -> [String] {
             guard FileManager.default.fileExists(atPath: lab.nodeSocket(node)),
-                  let listed = try? Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "network", "ls", "-q",
+                  let listed = try? await Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "network", "ls", "-q",
                                                                    "--filter", "label=com.docker.stack.namespace"]),
                   listed.status == 0 else { return [] }
             return listed.output.split(separator: "\n").map(String.init)
         }
         let deadline = Date().addingTimeInterval(30)
-        var left = nodes.map { ($0, leftovers($0)) }.filter { !$0.1.isEmpty }
+        func stillHeld(_ nodes: [String]) async -> [(String, [String])] {
+            var held: [(String, [String])] = []
+            for node in nodes {
+                let networks = await leftovers(node)
+                if !networks.isEmpty { held.append((node, networks)) }
+            }
+            return held
+        }
+        var left = await stillHeld(nodes)
         while !left.isEmpty, Date() < deadline {
-            Thread.sleep(forTimeInterval: 1)
-            left = left.map { ($0.0, leftovers($0.0)) }.filter { !$0.1.isEmpty }
+            try await Task.sleep(for: .seconds(1))
+            left = await stillHeld(left.map(\.0))
         }
         for (node, networks) in left {
             print("lab: \(node) still holds the removed stacks' networks \(networks) 30 s after teardown; removing them there")
-            _ = try? Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "network", "rm"] + networks)
+            _ = try? await Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "network", "rm"] + networks)
         }
     }
 
@@ -96,29 +104,29 @@ struct LabDeployTests {
         try await LabLock.run {
             let secrets = try Self.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            try Self.teardownAll()
-            #expect(try Self.swarmstage(["validate"]).status == 0)
-            #expect(try Self.swarmstage(["label"]).status == 0)
+            try await Self.teardownAll()
+            #expect(try await Self.swarmstage(["validate"]).status == 0)
+            #expect(try await Self.swarmstage(["label"]).status == 0)
 
-            let first = try Self.deploy(secrets: secrets)
+            let first = try await Self.deploy(secrets: secrets)
             #expect(first.status == 0, "\(first.output.suffix(3000))\n\(first.errors)")
             let engine = try await Self.engine()
             try await Self.expectStagesStartedInOrder(engine)
             try await Self.expectEveryTaskWhereItsLabelsSay(engine)
 
             // The docker CLI sees three stacks with their services.
-            let stackList = try Programs.run(Programs.docker, ["-H", engine.host.description, "stack", "ls", "--format", "{{.Name}} {{.Services}}"])
+            let stackList = try await Programs.run(Programs.docker, ["-H", engine.host.description, "stack", "ls", "--format", "{{.Name}} {{.Services}}"])
             let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(Self.inventory))
             for stack in blueprint.stacks {
                 #expect(stackList.output.contains("\(stack.stackName) \(stack.services.count)"), "\(stackList.output) \(stackList.errors)")
-                let services = try Programs.run(Programs.docker, ["-H", engine.host.description, "stack", "services", stack.stackName, "--format", "{{.Name}}"])
+                let services = try await Programs.run(Programs.docker, ["-H", engine.host.description, "stack", "services", stack.stackName, "--format", "{{.Name}}"])
                 #expect(Set(services.output.split(separator: "\n").map(String.init)) == Set(stack.services.map { "\(stack.stackName)_\($0.service.name)" }))
             }
 
             // Second deploy: no write at all, every service at the same version.
             let versions = Dictionary(uniqueKeysWithValues: try await engine.services().map { ($0.ID, $0.Version.Index) })
             // The second time with the terminal display: a block per stage, redrawn, and 0 writes.
-            let second = try Self.deploy(["--progress", "live"], secrets: secrets)
+            let second = try await Self.deploy(["--progress", "live"], secrets: secrets)
             #expect(second.status == 0)
             #expect(second.output.contains("nothing changed (0 Engine writes)"), "\(second.output.suffix(2000))")
             #expect(second.output.contains("\u{1B}[J"), "the live block is cleared and redrawn")
@@ -130,7 +138,7 @@ struct LabDeployTests {
             // One service changes (cAdvisor's image): exactly that service is updated.
             let lab = try Lab.require()
             let variant = try String(contentsOfFile: lab.directory + "/cadvisor-variant-image", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let third = try Self.deploy(["--image", "cadvisor=\(variant)"], secrets: secrets)
+            let third = try await Self.deploy(["--image", "cadvisor=\(variant)"], secrets: secrets)
             #expect(third.status == 0, "\(third.errors)")
             let updates = third.output.split(separator: "\n").filter { $0.contains(": update (") }
             #expect(updates.count == 1, "\(updates)")
@@ -139,7 +147,7 @@ struct LabDeployTests {
             let changed = try await engine.services().filter { versions[$0.ID] != $0.Version.Index }.map(\.Spec.Name)
             #expect(changed == ["lab-storage_cadvisor"])
 
-            try Self.teardownAll()
+            try await Self.teardownAll()
             for stack in Self.stacks {
                 let left = try await Self.objects(engine, stack: stack)
                 #expect(left.services == 0 && left.networks == 0 && left.configs == 0 && left.secrets == 0, "\(stack): \(left)")
@@ -154,11 +162,11 @@ struct LabDeployTests {
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             let lab = try Lab.require()
             // From nothing: the brokers are created failing (an update would be rolled back instead).
-            try Self.teardownAll()
-            #expect(try Self.swarmstage(["label"]).status == 0)
+            try await Self.teardownAll()
+            #expect(try await Self.swarmstage(["label"]).status == 0)
             let failing = try String(contentsOfFile: lab.directory + "/failing-images/pulsar-broker.yml", encoding: .utf8)
             let reference = failing.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
-            let result = try Self.deploy(["--image", "pulsar=\(reference)"], secrets: secrets)
+            let result = try await Self.deploy(["--image", "pulsar=\(reference)"], secrets: secrets)
             #expect(result.status == 2)
             #expect(result.errors.contains("error: stage pulsar is not healthy"), "\(result.errors)")
             // Whichever broker reaches three failures first stops the stage.
@@ -169,7 +177,7 @@ struct LabDeployTests {
             let engine = try await Self.engine()
             let milvus = try await Self.objects(engine, stack: "lab-milvus")
             #expect(milvus.services == 0 && milvus.configs == 0 && milvus.secrets == 0, "\(milvus)")
-            try Self.teardownAll()
+            try await Self.teardownAll()
         }
     }
 
@@ -177,7 +185,7 @@ struct LabDeployTests {
         try await LabLock.run {
             let secrets = try Self.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try Self.swarmstage(["label"]).status == 0)
+            #expect(try await Self.swarmstage(["label"]).status == 0)
             let engine = try await Self.engine()
             // As if an operator forgot a label: etcd2 is on no node.
             let node = try #require(try await engine.nodes().first { $0.Spec.Labels?["etcd2"] != nil })
@@ -186,13 +194,13 @@ struct LabDeployTests {
             try await engine.updateNode(node.ID, version: node.Version, spec: spec)
 
             let started = ContinuousClock.now
-            let result = try Self.deploy(["--only", "storage"], secrets: secrets)
+            let result = try await Self.deploy(["--only", "storage"], secrets: secrets)
             let elapsed = ContinuousClock.now - started
             #expect(result.status == 2)
             #expect(result.errors.contains("lab-storage_etcd2: no suitable node"), "\(result.errors)")
             #expect(elapsed < .seconds(120), "the stage timeout is 300 s; this must be reported long before: \(elapsed)")
-            #expect(try Self.swarmstage(["label"]).status == 0)
-            try Self.teardownAll()
+            #expect(try await Self.swarmstage(["label"]).status == 0)
+            try await Self.teardownAll()
         }
     }
 

@@ -27,16 +27,16 @@ struct LabHealthAndFaultTests {
         }
     }
 
-    static func health(_ extra: [String] = []) throws -> Programs.Result {
-        try Deploy.swarmstage(["health"] + extra)
+    static func health(_ extra: [String] = []) async throws -> Programs.Result {
+        try await Deploy.swarmstage(["health"] + extra)
     }
 
     static func waitForHealthStatus(_ code: Int32, timeout: Duration = .seconds(90)) async throws -> Programs.Result {
         let deadline = ContinuousClock.now + timeout
-        var last = try health()
+        var last = try await health()
         while last.status != code, ContinuousClock.now < deadline {
             try await Task.sleep(for: .seconds(2))
-            last = try health()
+            last = try await health()
         }
         return last
     }
@@ -46,14 +46,14 @@ struct LabHealthAndFaultTests {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try Deploy.swarmstage(["label"]).status == 0)
-            let deployed = try Deploy.deploy(secrets: secrets)
+            #expect(try await Deploy.swarmstage(["label"]).status == 0)
+            let deployed = try await Deploy.deploy(secrets: secrets)
             #expect(deployed.status == 0, "\(deployed.errors)")
 
-            let healthy = try Self.health()
+            let healthy = try await Self.health()
             #expect(healthy.status == 0, "\(healthy.output)")
             #expect(healthy.output.contains("cluster lab: healthy"))
-            let json = try Self.health(["--json"])
+            let json = try await Self.health(["--json"])
             let document = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
             #expect(document["status"] as? String == "healthy")
             #expect(document["exitCode"] as? Int == 0)
@@ -69,7 +69,7 @@ struct LabHealthAndFaultTests {
             #expect(put.succeeded && put.output.contains("OK"), "\(put.output)")
 
             // `health --members` asks etcd itself: its member list is the inventory's, and no alarm.
-            let asked = try Self.health(["--members", "--json"])
+            let asked = try await Self.health(["--members", "--json"])
             #expect(asked.status == 0, "\(asked.output)\n\(asked.errors)")
             let askedDocument = try #require(try JSONSerialization.jsonObject(with: Data(asked.output.utf8)) as? [String: Any])
             let etcdReport = try #require(askedDocument["etcdMembers"] as? [String: Any], "\(asked.output)")
@@ -82,15 +82,15 @@ struct LabHealthAndFaultTests {
             let raise = try await Self.etcdHTTP(engine, "http://etcd2:2379/v3/maintenance/alarm",
                                                 #"{"action":"ACTIVATE","memberID":"\#(etcd2)","alarm":"NOSPACE"}"#)
             #expect(raise.succeeded && raise.output.contains("NOSPACE"), "\(raise.output)")
-            #expect(try Self.health().status == 0)
-            let alarmed = try Self.health(["--members"])
+            #expect(try await Self.health().status == 0)
+            let alarmed = try await Self.health(["--members"])
             #expect(alarmed.status == 2, "\(alarmed.output)")
             #expect(alarmed.output.contains("etcd alarm NOSPACE (raised by etcd2 \(members["etcd2"] ?? "?"))"), "\(alarmed.output)")
             let refused = try await LabEtcd.etcdctl(engine, ["put", "swarmstage-test/refused", "x"])
             #expect(!refused.succeeded && refused.output.contains("database space exceeded"), "\(refused.output)")
             let disarmed = try await LabEtcd.etcdctl(engine, ["alarm", "disarm"])
             #expect(disarmed.succeeded, "\(disarmed.output)")
-            let clear = try Self.health(["--members"])
+            let clear = try await Self.health(["--members"])
             #expect(clear.status == 0 && clear.output.contains("etcd alarms: none"), "\(clear.output)")
 
             // One query node crash-looping: degraded, and named.
@@ -108,7 +108,7 @@ struct LabHealthAndFaultTests {
 
             // A deploy puts the specs back. Only the broken services may change (Swarm may
             // already have rolled some back itself: their update_config says rollback).
-            let repaired = try Deploy.deploy(secrets: secrets)
+            let repaired = try await Deploy.deploy(secrets: secrets)
             #expect(repaired.status == 0, "\(repaired.errors)")
             let broken = ["lab-milvus_querynode1", "lab-storage_etcd2", "lab-storage_etcd3"]
             let updates = repaired.output.split(separator: "\n").filter { $0.contains(": update (") }
@@ -124,7 +124,7 @@ struct LabHealthAndFaultTests {
             // loses power. health names it and says each quorum holds; giving its members to
             // another node is refused by label before any write; the host comes back and its
             // members rejoin with their data.
-            try LabOutageTests.labScript(["kill-node", "lab-node2"])
+            try await LabOutageTests.labScript(["kill-node", "lab-node2"])
             try await Self.waitForNode("lab-node2", state: .down)
             let hostDown = try await Self.waitForHealthStatus(1)
             #expect(hostDown.status == 1, "\(hostDown.output)")
@@ -133,7 +133,7 @@ struct LabHealthAndFaultTests {
             let labelsBefore = try await Self.nodeLabels(engine)
             let replacing = try Self.inventoryReplacingNode2()
             defer { try? FileManager.default.removeItem(atPath: replacing) }
-            let moved = try Programs.run(Programs.swarmstage, ["label", "-i", replacing, "-H", "unix://\(try Lab.require().managerSocket)"])
+            let moved = try await Programs.run(Programs.swarmstage, ["label", "-i", replacing, "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(moved.status == 3, "\(moved.output)\n\(moved.errors)")
             // etcd2 and minio2 could be handed on (deploy replaces etcd2: LabEtcdReplacementTests; label waits for minio2's
             // heal: LabMinioReplacementTests); zk2 and bookie1 cannot, so nothing is written.
@@ -141,7 +141,7 @@ struct LabHealthAndFaultTests {
                     "\(moved.errors)")
             #expect(!moved.errors.contains("lab-storage_etcd2") && !moved.errors.contains("lab-storage_minio2"), "\(moved.errors)")
             #expect(try await Self.nodeLabels(engine) == labelsBefore, "label wrote though it refused")
-            try LabOutageTests.labScript(["start-node", "lab-node2"])
+            try await LabOutageTests.labScript(["start-node", "lab-node2"])
             try await LabOutageTests.waitForEveryNodeReady()
             let back = try await Self.waitForHealthStatus(0, timeout: .seconds(180))
             #expect(back.status == 0, "\(back.output)")
@@ -209,7 +209,7 @@ struct LabHealthAndFaultTests {
             // Broken inventories: each refused with its location, exit 3.
             let corpus = RepositoryPaths.path("Tests/InventoryTests/Fixtures/bad")
             for name in ["duplicate-numbered-label.yml", "etcd-even.yml", "unknown-role.yml", "yaml-tab-indent.yml"] {
-                let result = try Programs.run(Programs.swarmstage, ["deploy", "-i", "\(corpus)/\(name)", "-H", "unix://\(lab.managerSocket)",
+                let result = try await Programs.run(Programs.swarmstage, ["deploy", "-i", "\(corpus)/\(name)", "-H", "unix://\(lab.managerSocket)",
                                                                     "--secrets-file", secrets])
                 #expect(result.status == 3, "\(name): \(result.errors)")
                 #expect(result.errors.contains("\(name):"), "\(name): \(result.errors)")
@@ -217,15 +217,15 @@ struct LabHealthAndFaultTests {
             // Broken stack files on disk: refused before the first write.
             let folder = NSTemporaryDirectory() + "swarmstage-bad-stacks-\(UUID().uuidString.prefix(6))"
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            #expect(try Deploy.swarmstage(["generate", "-o", folder]).status == 0)
+            #expect(try await Deploy.swarmstage(["generate", "-o", folder]).status == 0)
             let stage2 = (folder as NSString).appendingPathComponent("2-pulsar.yml")
             let text = try String(contentsOfFile: stage2, encoding: .utf8).replacingOccurrences(of: "    stop_grace_period: \"60s\"", with: "    stop_grace_period: \"a minute\"")
             try text.write(toFile: stage2, atomically: true, encoding: .utf8)
-            let badStacks = try Deploy.deploy(["--stacks", folder], secrets: secrets)
+            let badStacks = try await Deploy.deploy(["--stacks", folder], secrets: secrets)
             #expect(badStacks.status == 3)
             #expect(badStacks.errors.contains("2-pulsar.yml:"), "\(badStacks.errors)")
             // No credentials: refused too.
-            let noSecrets = try Programs.run(Programs.swarmstage, ["deploy", "-i", "inventory/lab.yml", "-H", "unix://\(lab.managerSocket)"],
+            let noSecrets = try await Programs.run(Programs.swarmstage, ["deploy", "-i", "inventory/lab.yml", "-H", "unix://\(lab.managerSocket)"],
                                              environment: ["MINIO_ROOT_USER": "", "MINIO_ROOT_PASSWORD": ""])
             #expect(noSecrets.status == 3, "\(noSecrets.errors)")
 
@@ -241,10 +241,10 @@ struct LabHealthAndFaultTests {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             // From nothing, so the first deploy takes a while.
-            try Deploy.teardownAll()
+            try await Deploy.teardownAll()
             let first = try Deploy.startStorageDeploy(secrets: secrets)
             try await Task.sleep(for: .milliseconds(800))
-            let second = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            let second = try await Deploy.deploy(["--only", "storage"], secrets: secrets)
             let firstResult = try await first.finish(timeout: .seconds(400))
             #expect(second.status == 3, "\(second.errors)")
             #expect(second.errors.contains("another swarmstage deploy or teardown of cluster lab is running"), "\(second.errors)")

@@ -15,16 +15,16 @@ import TestSupport
 struct LabOutageTests {
     typealias Deploy = LabDeployTests
 
-    static func labScript(_ arguments: [String]) throws {
-        let result = try Programs.runSpawned("/bin/bash", [RepositoryPaths.path("scripts/lab")] + arguments)
+    static func labScript(_ arguments: [String]) async throws {
+        let result = try await Programs.runSpawned("/bin/bash", [RepositoryPaths.path("scripts/lab")] + arguments)
         #expect(result.status == 0, "scripts/lab \(arguments.joined(separator: " ")): \(result.errors)")
         if result.status != 0 { LabCondition.markBroken("scripts/lab \(arguments.joined(separator: " ")) failed: \(result.errors)") }
     }
 
     /// A labelled lab with no stack deployed.
-    static func labelledAndEmpty() throws {
-        #expect(try Deploy.swarmstage(["label"]).status == 0)
-        try Deploy.teardownAll()
+    static func labelledAndEmpty() async throws {
+        #expect(try await Deploy.swarmstage(["label"]).status == 0)
+        try await Deploy.teardownAll()
     }
 
     /// Until every node of the lab reports ready to the manager again.
@@ -51,7 +51,7 @@ struct LabOutageTests {
         let deadline = ContinuousClock.now + timeout
         var running = ""
         while ContinuousClock.now < deadline {
-            let listed = try Programs.run(Programs.docker, ["-H", "unix://\(lab.directory)/nodes/\(node)/docker.sock", "ps",
+            let listed = try await Programs.run(Programs.docker, ["-H", "unix://\(lab.directory)/nodes/\(node)/docker.sock", "ps",
                                                             "--filter", "label=com.docker.stack.namespace=\(stack)", "--format", "{{.Names}}"])
             running = listed.output.trimmingCharacters(in: .whitespacesAndNewlines)
             if listed.status == 0, running.isEmpty { return }
@@ -64,7 +64,7 @@ struct LabOutageTests {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            try Self.labelledAndEmpty()
+            try await Self.labelledAndEmpty()
 
             let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "300"])
             // Services created, the gate waiting: now the manager the deploy talks to loses power,
@@ -74,9 +74,9 @@ struct LabOutageTests {
             // deploy finish before the kill (CI, 2026-11-27).
             let waiting = try await deploy.waitForOutput(containing: "services healthy", timeout: .seconds(60))
             #expect(waiting, "\(deploy.output)\n\(deploy.errors)")
-            try Self.labScript(["kill-node", "lab-manager"])
+            try await Self.labScript(["kill-node", "lab-manager"])
             try await Task.sleep(for: .seconds(20))
-            try Self.labScript(["start-node", "lab-manager"])
+            try await Self.labScript(["start-node", "lab-manager"])
 
             let result = try await deploy.finish(timeout: .seconds(400))
             #expect(result.status == 0, "\(result.output.suffix(3000))\n\(result.errors)")
@@ -105,8 +105,8 @@ struct LabOutageTests {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             // From an empty lab: no later stage may be crash-looping on the storage being removed.
-            try Self.labelledAndEmpty()
-            let deployed = try Deploy.deploy(["--only", "storage"], secrets: secrets)
+            try await Self.labelledAndEmpty()
+            let deployed = try await Deploy.deploy(["--only", "storage"], secrets: secrets)
             #expect(deployed.status == 0, "\(deployed.errors)")
 
             let lab = try Lab.require()
@@ -115,9 +115,9 @@ struct LabOutageTests {
             // Services removed, their tasks stopping: now the manager loses power and comes back.
             let removing = try await teardown.waitForOutput(containing: ": remove", timeout: .seconds(60))
             #expect(removing, "\(teardown.output)\n\(teardown.errors)")
-            try Self.labScript(["kill-node", "lab-manager"])
+            try await Self.labScript(["kill-node", "lab-manager"])
             try await Task.sleep(for: .seconds(5))
-            try Self.labScript(["start-node", "lab-manager"])
+            try await Self.labScript(["start-node", "lab-manager"])
 
             let result = try await teardown.finish(timeout: .seconds(400))
             #expect(result.status == 0, "\(result.output.suffix(3000))\n\(result.errors)")
@@ -133,13 +133,13 @@ struct LabOutageTests {
         try await LabLock.outage {
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            try Self.labelledAndEmpty()
+            try await Self.labelledAndEmpty()
 
             let deploy = try Deploy.startStorageDeploy(secrets: secrets, extra: ["--timeout", "240"])
             let started = try await deploy.waitForOutput(containing: "stage 1 storage: applying stack", timeout: .seconds(60))
             #expect(started, "\(deploy.output)\n\(deploy.errors)")
             // lab-node4 is the only node with minio4's label: a power loss there strands it.
-            try Self.labScript(["kill-node", "lab-node4"])
+            try await Self.labScript(["kill-node", "lab-node4"])
             let result = try await deploy.finish(timeout: .seconds(400))
             #expect(result.status == 2, "\(result.output.suffix(2000))\n\(result.errors)")
             let minio4 = result.errors.split(separator: "\n").first { $0.contains("lab-storage_minio4:") } ?? ""
@@ -155,7 +155,7 @@ struct LabOutageTests {
                 .filter { $0.NodeID == node4.ID && !$0.Status.State.isTerminal }.compactMap { services[$0.ServiceID] })
             // Placed there before the managers saw it go: minio4 has no other node.
             #expect(stranded.contains("lab-storage_minio4"), "\(stranded)")
-            let teardown = try Deploy.swarmstage(["teardown", "--only", "storage"])
+            let teardown = try await Deploy.swarmstage(["teardown", "--only", "storage"])
             #expect(teardown.status == 0, "\(teardown.output.suffix(2000))\n\(teardown.errors)")
             for service in stranded.sorted() {
                 #expect(teardown.output.contains("\(service): its task on lab-node4 is not waited for"), "\(teardown.output.suffix(2000))")
@@ -163,7 +163,7 @@ struct LabOutageTests {
             let left = try await Deploy.objects(engine, stack: "lab-storage")
             #expect(left.services == 0 && left.configs == 0 && left.secrets == 0 && left.networks == 0, "\(left)")
 
-            try Self.labScript(["start-node", "lab-node4"])
+            try await Self.labScript(["start-node", "lab-node4"])
             try await Self.waitForEveryNodeReady()
             // Back, lab-node4's Engine stops what it ran for the removed services.
             try await Self.waitUntilNoContainers(on: "lab-node4", stack: "lab-storage")

@@ -33,13 +33,13 @@ struct LabPrePullTests {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            try Deploy.teardownAll()
-            #expect(try Deploy.swarmstage(["label"]).status == 0)
+            try await Deploy.teardownAll()
+            #expect(try await Deploy.swarmstage(["label"]).status == 0)
             let images = ["lab-pulsar": try lab.image("pulsar"), "lab-milvus": try lab.image("milvus")]
             // No node has stage 2's and 3's images: without the pre-pull, their tasks would pull them.
             let nodes = Self.nodes(lab)
             for node in nodes {
-                _ = try Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "image", "rm", "-f"] + images.values.sorted())
+                _ = try await Programs.run(Programs.docker, ["-H", "unix://\(lab.nodeSocket(node))", "image", "rm", "-f"] + images.values.sorted())
             }
             let log = PullLog()
             var watchers: [Task<Void, Never>] = []
@@ -54,7 +54,7 @@ struct LabPrePullTests {
                     } catch {}
                 })
             }
-            let deployed = try Deploy.deploy(["--progress", "plain"], secrets: secrets)
+            let deployed = try await Deploy.deploy(["--progress", "plain"], secrets: secrets)
             try await Task.sleep(for: .seconds(1))
             for watcher in watchers { watcher.cancel() }
             #expect(deployed.status == 0, "\(deployed.errors)")
@@ -78,7 +78,7 @@ struct LabPrePullTests {
             // The jobs are gone; a redeploy pulls nothing and writes nothing.
             let jobs = try await engine.services(filters: Filters([("label", "io.swarmstage.job=pre-pull")]))
             #expect(jobs.isEmpty, "\(jobs.map(\.Spec.Name))")
-            let again = try Deploy.deploy([], secrets: secrets)
+            let again = try await Deploy.deploy([], secrets: secrets)
             #expect(again.status == 0 && again.output.contains("(0 Engine writes)"), "\(again.output)")
 
             // An upgrade to a Milvus image the registry does not hold: found while stage 1 waits,
@@ -86,14 +86,14 @@ struct LabPrePullTests {
             let milvus = images["lab-milvus"] ?? ""
             let missing = (milvus.split(separator: "@").first.map(String.init) ?? milvus) + "@sha256:" + String(repeating: "0", count: 64)
             let before = Dictionary(uniqueKeysWithValues: try await engine.services(filters: .stack("lab-milvus")).map { ($0.Spec.Name, $0.Version.Index) })
-            let broken = try Deploy.deploy(["--image", "milvus=\(missing)"], secrets: secrets)
+            let broken = try await Deploy.deploy(["--image", "milvus=\(missing)"], secrets: secrets)
             #expect(broken.status == 2, "\(broken.output)\n\(broken.errors)")
             #expect(broken.errors.contains("stage milvus needs images that") && broken.errors.contains("No such image")
                     && broken.errors.contains(missing), "\(broken.errors)")
             let after = Dictionary(uniqueKeysWithValues: try await engine.services(filters: .stack("lab-milvus")).map { ($0.Spec.Name, $0.Version.Index) })
             #expect(!before.isEmpty && after == before, "no Milvus service was written")
             #expect(try await engine.services(filters: Filters([("label", "io.swarmstage.job=pre-pull")])).isEmpty)
-            try Deploy.teardownAll()
+            try await Deploy.teardownAll()
         }
     }
 }

@@ -134,3 +134,18 @@ public struct LabBroken: Error, CustomStringConvertible {
     public var reason: String
     public var description: String { "not run: an earlier test left the lab unusable: \(reason)" }
 }
+
+/// Runs `body`, then `cleanup` whether `body` threw or not: a `defer` that may await (a lab
+/// restore runs programs, which a test awaits rather than blocking one of Swift's few
+/// cooperative threads on them).
+public func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    let value: T
+    do {
+        value = try await body()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
+    return value
+}

@@ -16,8 +16,30 @@ public enum Programs {
 
     public static let docker = ["/usr/local/bin/docker", "/usr/bin/docker"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "docker"
 
+    /// Runs a program and waits for it on a thread of its own: a test waiting on a program (a
+    /// deploy takes minutes) must not hold one of Swift's few cooperative threads meanwhile, or
+    /// every other test's task stops with it (CI saw a fake-swarm test's 60 s reconnect window
+    /// pass while its 5 ms sleep waited for a thread).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           directory: URL = RepositoryPaths.root) throws -> Result {
+                           directory: URL = RepositoryPaths.root) async throws -> Result {
+        try await onOwnThread { try runBlocking(executable, arguments, environment: environment, directory: directory) }
+    }
+
+    /// `runSpawned`'s wait, off the cooperative threads as `run`'s is.
+    public static func runSpawned(_ executable: String, _ arguments: [String]) async throws -> Result {
+        try await onOwnThread { try runSpawnedBlocking(executable, arguments) }
+    }
+
+    private static func onOwnThread(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Swift.Result { try body() }) }
+            thread.name = "swarmstage-tests: program"
+            thread.start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String],
+                                    directory: URL) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -48,7 +70,7 @@ public enum Programs {
     /// Runs a program that leaves daemons behind (`scripts/lab start-node`), with its output in
     /// a file, through posix_spawn and waitpid: Foundation's Process did not reap such a
     /// script here (a zombie, and waitUntilExit never returned).
-    public static func runSpawned(_ executable: String, _ arguments: [String]) throws -> Result {
+    private static func runSpawnedBlocking(_ executable: String, _ arguments: [String]) throws -> Result {
         let outputPath = NSTemporaryDirectory() + "swarmstage-spawn-\(UUID().uuidString.prefix(8)).log"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
