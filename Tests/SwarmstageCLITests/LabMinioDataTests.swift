@@ -13,24 +13,30 @@ import TestSupport
 struct LabMinioDataTests {
     typealias Deploy = LabDeployTests
 
+    /// The labelled lab with the storage stage deployed and four new objects written through minio-lb.
+    static func storageHoldingFourObjects(secrets: String) async throws -> (EngineClient, [(key: String, value: String)]) {
+        #expect(try await Deploy.swarmstage(["label"]).status == 0)
+        let deployed = try await Deploy.deploy(["--only", "storage"], secrets: secrets)
+        #expect(deployed.status == 0, "\(deployed.errors)")
+        let engine = try await Deploy.engine()
+        let run = UUID().uuidString.prefix(6)
+        let objects = (1...4).map { (key: "lab-test/\(run)/object-\($0)", value: "value-\($0)-\(run)") }
+        for (key, value) in objects {
+            let put = try await LabMinio.mc(engine, ["put", "http://minio-lb:9000/\(key)", value])
+            #expect(put.succeeded, "\(key): \(put.output)")
+        }
+        return (engine, objects)
+    }
+
     @Test func objectsSurviveServersDownWithinQuorumAndAFreshDriveIsHealed() async throws {
         try await LabLock.run {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             try await withCleanup {
-                #expect(try await Deploy.swarmstage(["label"]).status == 0)
-                let deployed = try await Deploy.deploy(["--only", "storage"], secrets: secrets)
-                #expect(deployed.status == 0, "\(deployed.errors)")
-                let engine = try await Deploy.engine()
-                let run = UUID().uuidString.prefix(6)
-                let objects = (1...4).map { ("lab-test/\(run)/object-\($0)", "value-\($0)-\(run)") }
-
                 // 8 drives (4 servers x 2), parity 4: writes need 5 drives, reads 4.
-                for (key, value) in objects {
-                    let put = try await LabMinio.mc(engine, ["put", "http://minio-lb:9000/\(key)", value])
-                    #expect(put.succeeded, "\(key): \(put.output)")
-                }
+                let (engine, objects) = try await Self.storageHoldingFourObjects(secrets: secrets)
+                let run = UUID().uuidString.prefix(6)
                 try await LabMinio.scale(engine, service: "lab-storage_minio1", to: 0)
                 try await Self.waitUntilStopped(engine, "lab-storage_minio1")
                 let withThree = try await LabMinio.mc(engine, ["put", "http://minio3:9000/lab-test/\(run)/written-with-three", "three"])

@@ -18,16 +18,7 @@ struct LabMinioReplacementTests {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
-            #expect(try await Deploy.swarmstage(["label"]).status == 0)
-            let deployed = try await Deploy.deploy(["--only", "storage"], secrets: secrets)
-            #expect(deployed.status == 0, "\(deployed.errors)")
-            let engine = try await Deploy.engine()
-            let run = UUID().uuidString.prefix(6)
-            let objects = (1...4).map { ("lab-test/\(run)/object-\($0)", "value-\($0)-\(run)") }
-            for (key, value) in objects {
-                let put = try await LabMinio.mc(engine, ["put", "http://minio-lb:9000/\(key)", value])
-                #expect(put.succeeded, "\(key): \(put.output)")
-            }
+            let (engine, objects) = try await LabMinioDataTests.storageHoldingFourObjects(secrets: secrets)
             // MinIO's admin API answers only its root credentials.
             let minio4 = try await engine.service("lab-storage_minio4")
             let anonymous = try await SwarmJob(swarm: engine, image: try lab.image("minio"), network: "lab-net", constraints: ["node.role==manager"],
