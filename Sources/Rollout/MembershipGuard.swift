@@ -84,9 +84,11 @@ public enum MembershipGuard {
 ///   only while a majority of the ensemble holds the data (ZooKeeper Administrator's Guide).
 /// - MinIO: a server with empty drives is healed from the others; the heal must finish before
 ///   another server is replaced (MinIO docs, "Recover after drive failure"/"Recover after node failure").
-/// swarmstage carries out etcd's (deploy, `EtcdReplacement`) and MinIO's (`label` waits for the
-/// heal, `MinioHealWait`, one server at a time) for a member whose host is down; the others, and
-/// moving a member off a host that still runs, `label` refuses before any write.
+/// swarmstage carries out etcd's (deploy, `EtcdReplacement`), MinIO's (`label` waits for the
+/// heal, `MinioHealWait`, one server at a time) and ZooKeeper's (`label` checks the others'
+/// quorum first and waits until the server serves, `ZooKeeperSyncWait`, one at a time) for a
+/// member whose host is down; a bookie, and moving a member off a host that still runs, `label`
+/// refuses before any write.
 public enum MemberMoveGuard {
     public struct Move: Sendable, Equatable, CustomStringConvertible {
         public var tier: String
@@ -120,7 +122,7 @@ public enum MemberMoveGuard {
     /// down (MinIO heals it, `label` waits: `minioHandOvers`).
     public static func moves(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Move] {
         let all = candidates(plan, nodes: nodes, services: services, tasks: tasks)
-        let handedOver = Set(handOvers(all).map(\.service))
+        let handedOver = Set(handOvers(all).map(\.service) + zooKeeperHandOvers(all, services: services).map(\.service))
         return all.filter { candidate in
             // Swarm's start of an etcd member on the new host before deploy replaces it is refused by
             // etcd itself ("member ... has already been bootstrapped"), with nothing written to the data.
@@ -132,6 +134,10 @@ public enum MemberMoveGuard {
                 move.note = "MinIO heals one replaced server at a time (MinIO docs, Recover after node failure): hand on one, "
                     + "let `label` wait for its heal, then the next"
             }
+            if move.tier == Component.zookeeper.rawValue, candidate.homeDown {
+                move.note = "ZooKeeper takes one empty server at a time, while the others keep a majority that holds the data "
+                    + "(ZooKeeper Administrator's Guide): hand on one, let `label` wait until it serves, then the next"
+            }
             return move
         }
     }
@@ -142,6 +148,23 @@ public enum MemberMoveGuard {
     public static func minioHandOvers(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService],
                                       tasks: [SwarmTask]) -> [MinioHandOver] {
         handOvers(candidates(plan, nodes: nodes, services: services, tasks: tasks))
+    }
+
+    /// The ZooKeeper server `plan` hands from a host that is down to another, when it is the only
+    /// one moving (`label` checks the others' quorum before it writes, `ZooKeeperSyncWait`).
+    public static func zooKeeperHandOvers(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService],
+                                          tasks: [SwarmTask]) -> [ZooKeeperHandOver] {
+        zooKeeperHandOvers(candidates(plan, nodes: nodes, services: services, tasks: tasks), services: services)
+    }
+
+    static func zooKeeperHandOvers(_ candidates: [Candidate], services: [SwarmService]) -> [ZooKeeperHandOver] {
+        let moving = candidates.filter { $0.move.tier == Component.zookeeper.rawValue }
+        guard moving.count == 1, let only = moving.first, only.homeDown else { return [] }
+        let ensemble = services.filter { $0.Spec.Labels?[Component.label] == Component.zookeeper.rawValue }
+        let host = ensemble.first { $0.Spec.Name == only.move.service }?.Spec.TaskTemplate.ContainerSpec?.Hostname
+            ?? ZooKeeperSyncWait.host(of: only.move.service)
+        return [ZooKeeperHandOver(service: only.move.service, host: host, from: only.move.from, to: only.move.to, toNodeID: only.toNodeID,
+                                  others: ensemble.map(\.Spec.Name).filter { $0 != only.move.service }.sorted())]
     }
 
     struct Candidate {
@@ -257,8 +280,8 @@ public enum MemberMoveGuard {
             return "a bookie with empty disks fails its cookie check; decommission the old bookie first "
                 + "(`bin/bookkeeper shell decommissionbookie`), which swarmstage does not carry out yet"
         case Component.zookeeper.rawValue:
-            return "a ZooKeeper server with an empty data directory must sync from the leader while the rest of the "
-                + "ensemble keeps its majority, one server at a time, which swarmstage does not carry out yet"
+            return "a ZooKeeper server with an empty data directory syncs from the leader while the rest of the ensemble keeps "
+                + "its majority, and swarmstage hands one on (and waits until it serves) only once its host is down: stop that host first"
         default:
             return "a MinIO server with empty drives is healed from the others, and swarmstage hands one on (and waits for "
                 + "its heal) only once its host is down: stop that host first"

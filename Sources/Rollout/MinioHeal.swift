@@ -35,8 +35,9 @@ public protocol MinioHealStatus: Sendable {
     func status(of server: SwarmService) async throws -> String
 }
 
-/// A heal-status request MinIO refused or that could not be made.
-public struct MinioHealError: Error, Sendable, CustomStringConvertible {
+/// A member handed on whose check or wait failed, or a hand-over its tier refuses: the service
+/// and what went wrong.
+public struct HandOverError: Error, Sendable, CustomStringConvertible {
     public var service: String
     public var problem: String
     public var description: String { "\(service): \(problem)" }
@@ -44,6 +45,23 @@ public struct MinioHealError: Error, Sendable, CustomStringConvertible {
     public init(service: String, problem: String) {
         self.service = service
         self.problem = problem
+    }
+}
+
+/// A heal-status request MinIO refused or that could not be made.
+public typealias MinioHealError = HandOverError
+
+/// Where a handed-over member's task stands on its new node.
+enum HandOverTask {
+    /// Whether a task of `service` runs on `nodeID` (named `host`); if not, what its newest task
+    /// there does, with Swarm's error (nil while none was placed there).
+    static func onNewNode(_ swarm: any SwarmAPI, service: SwarmService, nodeID: String, host: String) async throws
+        -> (running: Bool, state: String?) {
+        let tasks = try await swarm.tasks(filters: .service(service.ID))
+        if tasks.contains(where: { $0.NodeID == nodeID && $0.DesiredState == .running && $0.Status.State == .running }) { return (true, nil) }
+        guard let newest = tasks.filter({ $0.NodeID == nodeID })
+            .max(by: { ($0.CreatedAt ?? EngineTime(nanoseconds: 0)) < ($1.CreatedAt ?? EngineTime(nanoseconds: 0)) }) else { return (false, nil) }
+        return (false, "its task on \(host) is \(newest.Status.State.rawValue)" + (newest.Status.Err.map { ": \($0)" } ?? ""))
     }
 }
 
@@ -125,8 +143,8 @@ public struct MinioHealWait: Sendable {
         var last = "its task has not started on \(handOver.to)"
         while ContinuousClock.now < deadline {
             let service = try await swarm.service(handOver.service)
-            let tasks = try await swarm.tasks(filters: .service(service.ID))
-            if tasks.contains(where: { $0.NodeID == handOver.toNodeID && $0.DesiredState == .running && $0.Status.State == .running }) {
+            let task = try await HandOverTask.onNewNode(swarm, service: service, nodeID: handOver.toNodeID, host: handOver.to)
+            if task.running {
                 var status: String?
                 do {
                     status = try await heal.status(of: service)
@@ -147,9 +165,7 @@ public struct MinioHealWait: Sendable {
                         throw MinioHealError(service: handOver.service, problem: error.problem)
                     }
                 }
-            } else if let newest = tasks.filter({ $0.NodeID == handOver.toNodeID })
-                .max(by: { ($0.CreatedAt ?? EngineTime(nanoseconds: 0)) < ($1.CreatedAt ?? EngineTime(nanoseconds: 0)) }) {
-                let state = "its task on \(handOver.to) is \(newest.Status.State.rawValue)" + (newest.Status.Err.map { ": \($0)" } ?? "")
+            } else if let state = task.state {
                 // Said once per change: a task Swarm rejects there (its drive folders missing, say) shows at once.
                 if state != last { progress("\(handOver.service): \(state)") }
                 last = state

@@ -116,16 +116,32 @@ func runZooKeeper() -> Never {
     let readiness = Readiness(role: "zk\(myid)", delay: 2) {
         quorum(ensemble.map { ($0.host, $0.port) }, needed: ensemble.count / 2 + 1)
     }
-    // Catch up with the peers (a restarted server missed what happened meanwhile).
+    // Catch up with the peers (a restarted server missed what happened meanwhile; one started
+    // with an empty data directory gets the whole tree). Like ZooKeeper, which serves only once
+    // it has synced with the leader (a follower's `srvr` says "not currently serving requests"
+    // until then), it serves after its first catch-up from a peer.
+    let syncLock = Lock()
+    var synced = peers.isEmpty
     Threads.start {
         while true {
+            var merged = false
             for peer in peers {
                 if let dump = ZooKeeperClient("\(peer.host):\(clientPort)").ask("dump") {
                     for path in dump.split(separator: "\n") where path.hasPrefix("/") { tree.insert(String(path)) }
+                    merged = true
                 }
             }
-            Clock.sleep(5)
+            let done = syncLock.run { () -> Bool in
+                if merged { synced = true }
+                return synced
+            }
+            Clock.sleep(done ? 5 : 1)
         }
+    }
+    let serving = { readiness.isReady && syncLock.run { synced } }
+    // The leader, as the stand-in has it: the lowest id whose quorum port answers.
+    let mode = { () -> String in
+        ensemble.contains { $0.id < myid && Network.canReach($0.host, $0.port) } ? "follower" : "leader"
     }
     for port in Set(ensemble.filter { $0.id == myid }.map(\.port) + [3888]) {
         Network.serve(port: port) { fd in close(fd) }
@@ -149,7 +165,17 @@ func runZooKeeper() -> Never {
             if Clock.now() - readiness.startedAt >= readiness.delay { Network.send(fd, "imok") }
             return
         }
-        guard readiness.isReady else { return }
+        // ZooKeeper's `srvr` (four-letter word): the mode and node count of a server that serves.
+        if words.first == "srvr" {
+            guard serving() else {
+                Network.send(fd, "This ZooKeeper instance is not currently serving requests\n")
+                return
+            }
+            Network.send(fd, "Zookeeper version: stand-in\nMode: \(mode())\n"
+                + "Node count: \(tree.all.count)\n")
+            return
+        }
+        guard serving() else { return }
         switch (words.first ?? "", words.count) {
         case ("ls", 2):
             if let children = tree.children(of: words[1]) {

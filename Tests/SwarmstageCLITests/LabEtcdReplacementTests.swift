@@ -5,9 +5,11 @@ import SwarmModel
 import Testing
 import TestSupport
 
-/// The runbook's "a host is gone for good", for etcd, with Debian's real etcd: lab-node2 loses
-/// power for good; its etcd member is handed to lab-manager3 in the inventory; `label` and
-/// `deploy` replace it by etcd's procedure; the data written before is read from the new member.
+/// The runbook's "a host is gone for good", for etcd (Debian's real etcd) and ZooKeeper: lab-node2
+/// loses power for good; its etcd member and ZooKeeper server are handed to lab-manager3 in the
+/// inventory; `label` hands zk2 on (the other servers' quorum checked first, then zk2 waited for
+/// until it has synced and serves) and `deploy` replaces etcd2 by etcd's procedure; the data
+/// written before is read from each new member alone.
 /// Then the new member's disk is wiped where it runs (the guard against empty data): etcd refuses
 /// it, `health` says why, `deploy` replaces it there; the data is read from it again.
 @Suite("Replacing a dead host's etcd member on the lab", .enabled(if: Lab.enabled), .serialized)
@@ -19,28 +21,43 @@ struct LabEtcdReplacementTests {
     // stand-ins answer health from state checked in the background (before, a check waited on
     // the lookup of minio2 and timed out, and this test was off in CI).
     @Test
-    func aDeadHostsEtcdMemberIsReplacedAndTheDataReadBackFromIt() async throws {
+    func aDeadHostsEtcdMemberAndZooKeeperServerAreReplacedAndTheDataReadBackFromThem() async throws {
         try await LabLock.outage {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
             defer { try? FileManager.default.removeItem(atPath: secrets) }
             let (engine, before, written) = try await Self.deployedWithAKey("swarmstage-test/replaced", secrets: secrets)
+            let znode = "/swarmstage-test-\(UUID().uuidString.prefix(6).lowercased())"
+            let created = try await Self.zookeeperShell(engine, servers: "zk1:2181,zk2:2181,zk3:2181", ["create", znode])
+            #expect(created.succeeded, "\(created.output)")
 
             // lab-node2 is gone; its etcd member goes to lab-manager3, which gets the data directory
             // an operator creates (`swarmstage images` lists it).
             try await LabOutageTests.labScript(["kill-node", "lab-node2"])
             try await withCleanup {
                 try await LabHealthAndFaultTests.waitForNode("lab-node2", state: .down)
-                try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/etcd", withIntermediateDirectories: true)
+                for folder in ["etcd", "zookeeper"] {
+                    try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)", withIntermediateDirectories: true)
+                }
                 // Named lab.yml, as the operator's file: the generated files' headers name it, and another name would change every config.
                 let folder = NSTemporaryDirectory() + "lab-etcd2-to-manager3-\(UUID().uuidString.prefix(6))"
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: folder) }
                 let inventory = folder + "/lab.yml"
-                try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3").write(toFile: inventory, atomically: true, encoding: .utf8)
+                try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
+                                                             in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3"))
+                    .write(toFile: inventory, atomically: true, encoding: .utf8)
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
                 let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
-                #expect(labelled.status == 0, "etcd2 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
+                #expect(labelled.status == 0, "etcd2 and zk2 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
+                #expect(labelled.output.contains("lab-pulsar_zk2: the other servers hold the quorum (zk1: "), "\(labelled.output)")
+                #expect(labelled.output.contains("lab-pulsar_zk2: serves on lab-manager3 (zk2: follower"), "\(labelled.output)")
+                print("label handing etcd2 and zk2 on:\n\(labelled.output)")
+                // zk2 alone, out of the data directory it started with empty, holds what was written before.
+                let listed = try await Self.zookeeperShell(engine, servers: "zk2:2181", ["ls", "/"])
+                #expect(listed.succeeded && listed.output.contains(String(znode.dropFirst())), "\(listed.output)")
+                let kept = (try? String(contentsOfFile: "\(lab.directory)/nodes/lab-manager3/mnt/data/zookeeper/standin-tree", encoding: .utf8)) ?? ""
+                #expect(kept.contains(znode), "zk2's tree on lab-manager3's disk: \(kept)")
 
                 let deploy = ["deploy", "-i", inventory, "--images", lab.directory + "/images.yml", "--secrets-file", secrets, "--timeout", "300"]
                 let plan = try await Programs.run(Programs.swarmstage, deploy + ["--plan"] + socket)
@@ -144,6 +161,13 @@ struct LabEtcdReplacementTests {
         #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
     }
 
+    /// `bin/pulsar zookeeper-shell -server SERVERS COMMAND...` from a job on the lab's network.
+    static func zookeeperShell(_ engine: EngineClient, servers: String, _ command: [String]) async throws -> (succeeded: Bool, output: String) {
+        try await SwarmJob(swarm: engine, image: try Lab.require().image("pulsar"), network: "lab-net", constraints: ["node.role==manager"],
+                           timeout: .seconds(60), namePrefix: "sstest-zk")
+            .run(command: ["/pulsar/bin/pulsar", "zookeeper-shell", "-server", servers] + command, args: [], label: "zookeeper-shell")
+    }
+
     /// The lab labelled and deployed, etcd's members (name → ID) as they are, and a new value
     /// written under `key`.
     static func deployedWithAKey(_ key: String, secrets: String) async throws -> (EngineClient, [String: String], String) {
@@ -165,6 +189,7 @@ struct LabEtcdReplacementTests {
     static func restore(lab: Lab) async throws {
         try await LabOutageTests.labScript(["start-node", "lab-node2"])
         try await restartingEtcd(lab: lab)
+        try? FileManager.default.removeItem(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/zookeeper")
     }
 
     /// The stacks removed, every node's etcd data cleared, the inventory's labels again: the

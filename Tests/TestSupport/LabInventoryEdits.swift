@@ -43,6 +43,16 @@ public enum LabInventoryEdits {
     /// `from`'s other roles left where they are: what an operator does when `from` is gone and
     /// MinIO must have all its servers again.
     public static func handingMinioServer(_ number: Int, from: String, to: String, in text: String? = nil) throws -> String {
+        try handingMember("minio", number, from: from, to: to, in: text)
+    }
+
+    /// inventory/lab.yml with `from`'s ZooKeeper server (zk`number`) handed to `to` under its number.
+    public static func handingZooKeeperServer(_ number: Int, from: String, to: String, in text: String? = nil) throws -> String {
+        try handingMember("zk", number, from: from, to: to, in: text)
+    }
+
+    /// `from`'s member of `role` handed to `to` under its numbered label (`role``number`).
+    static func handingMember(_ role: String, _ number: Int, from: String, to: String, in text: String?) throws -> String {
         var lines = (try text ?? String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8))
             .components(separatedBy: "\n")
         func rolesLine(of host: String) throws -> Int {
@@ -53,14 +63,17 @@ public enum LabInventoryEdits {
             return roles
         }
         let old = try rolesLine(of: from)
-        guard lines[old].contains("minio") else { throw NotFound(description: "\(from) has no minio role") }
-        lines[old] = lines[old].replacingOccurrences(of: "minio, ", with: "").replacingOccurrences(of: ", minio]", with: "]")
+        guard lines[old].contains("[\(role),") || lines[old].contains(" \(role),") || lines[old].contains(" \(role)]") else {
+            throw NotFound(description: "\(from) has no \(role) role")
+        }
+        lines[old] = lines[old].replacingOccurrences(of: "[\(role), ", with: "[").replacingOccurrences(of: " \(role),", with: "")
+            .replacingOccurrences(of: ", \(role)]", with: "]")
         let new = try rolesLine(of: to)
-        lines[new] = lines[new].replacingOccurrences(of: "]", with: ", minio]")
+        lines[new] = lines[new].replacingOccurrences(of: "]", with: ", \(role)]")
         guard let size = lines[new...].firstIndex(where: { $0.hasPrefix("    size: ") }) else {
             throw NotFound(description: "inventory/lab.yml has no size for \(to)")
         }
-        lines.insert("    labels: {minio\(number): \"true\"}", at: size + 1)
+        lines.insert("    labels: {\(role)\(number): \"true\"}", at: size + 1)
         return lines.joined(separator: "\n")
     }
 

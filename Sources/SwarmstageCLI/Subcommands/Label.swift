@@ -15,10 +15,13 @@ struct Label: AsyncParsableCommand {
         matched, or the new labels would move a running etcd, ZooKeeper, MinIO or bookie member to \
         another node (where it would start with no data) or stop it where it runs (an etcd member \
         the inventory drops leaves by deploy's member remove first: deploy, then label), nothing is written and the exit code is 3. \
-        Two exceptions, each a tier's procedure for a host that is down: an etcd member handed on \
-        (deploy replaces it), and one MinIO server handed on: label waits until it runs on its new \
-        host and MinIO has healed its empty drives from the other servers (--heal-timeout; exit 2 \
-        if not). Exit 4 when the Engine is unreachable or not a manager.
+        Three exceptions, each a tier's procedure for a host that is down: an etcd member handed on \
+        (deploy replaces it); one MinIO server handed on: label waits until it runs on its new \
+        host and MinIO has healed its empty drives from the other servers; and one ZooKeeper server \
+        handed on: label first asks the other servers (srvr) and writes nothing (exit 3) unless a \
+        majority of the ensemble serves among them with a leader, then waits until the moved server \
+        has synced and serves (--heal-timeout for both waits; exit 2 if not). Exit 4 when the Engine \
+        is unreachable or not a manager.
         """
     )
 
@@ -31,7 +34,7 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Also remove labels the inventory does not manage.")
     var prune = false
 
-    @Option(help: "Seconds (1 to 86400) to wait for a MinIO server handed to a new host to run there and heal its drives.")
+    @Option(help: "Seconds (1 to 86400) to wait for a MinIO server handed to a new host to run there and heal its drives, or a ZooKeeper server to sync and serve.")
     var healTimeout = 900
 
     func validate() throws {
@@ -50,8 +53,8 @@ struct Label: AsyncParsableCommand {
         }
         // A member of a running stateful tier must not be moved to another node by its labels, nor
         // stopped where it runs before its tier's procedure has removed it (one read of the swarm for
-        // all three); a MinIO server whose host is down is handed on, and its heal waited for.
-        let (moves, stops, handOvers) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
+        // all three); a MinIO or ZooKeeper server whose host is down is handed on, and its heal or sync waited for.
+        let (moves, stops, handOvers, zooKeeperHandOvers) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
         guard moves.isEmpty else {
             throw Failure(message: moves.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
@@ -65,13 +68,25 @@ struct Label: AsyncParsableCommand {
             return
         }
         for handOver in handOvers { Console.out("note: \(handOver)") }
+        for handOver in zooKeeperHandOvers { Console.out("note: \(handOver)") }
         if dryRun {
+            if !zooKeeperHandOvers.isEmpty { Console.out("note: before writing, label asks the other ZooKeeper servers whether a majority serves") }
             Console.out("dry run: \(plan.changes.count) nodes would change; nothing was written")
             return
+        }
+        let zooKeeper = ZooKeeperSyncWait(swarm: engine, status: ZooKeeperStatusJob(swarm: engine), timeout: .seconds(healTimeout))
+        for handOver in zooKeeperHandOvers {
+            do {
+                let states = try await zooKeeper.checkQuorum(handOver)
+                Console.out("\(handOver.service): the other servers hold the quorum (\(states.map(\.description).joined(separator: "; ")))")
+            } catch let error as ZooKeeperHandOverError {
+                throw Failure(message: "error: \(error)\nnothing was written", code: .usage)
+            }
         }
         let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
         Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
         try await Self.waitForHeals(handOvers, engine: engine, timeout: .seconds(healTimeout))
+        try await Self.waitForSyncs(zooKeeperHandOvers, wait: zooKeeper)
     }
 }
 
@@ -97,22 +112,40 @@ extension Label {
 }
 
 extension Label {
+    /// Waits for each ZooKeeper server handed on to run on its new host and serve (synced from the leader).
+    static func waitForSyncs(_ handOvers: [ZooKeeperHandOver], wait: ZooKeeperSyncWait) async throws {
+        for handOver in handOvers {
+            Console.out("\(handOver.service): waiting until it runs on \(handOver.to) and serves, synced from the leader")
+            do {
+                let state = try await wait.wait(handOver, progress: { Console.out($0) })
+                Console.out("\(handOver.service): serves on \(handOver.to) (\(state))")
+            } catch let error as ZooKeeperHandOverError {
+                throw Failure(message: "error: \(error); the labels are written: follow it with `echo srvr | nc \(handOver.host) 2181` "
+                    + "from the cluster's network and change nothing else in ZooKeeper until it serves", code: .failed)
+            }
+        }
+    }
+}
+
+extension Label {
     /// The members of the cluster's stateful tiers that `plan` would move, and those it would
     /// stop where they run (MemberMoveGuard), from one read of the swarm.
     static func memberChanges(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
-        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop], handOvers: [MinioHandOver]) {
-        guard !plan.changes.isEmpty else { return ([], [], []) }
+        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop], handOvers: [MinioHandOver],
+            zooKeeperHandOvers: [ZooKeeperHandOver]) {
+        guard !plan.changes.isEmpty else { return ([], [], [], []) }
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
             let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             services += try await engine.services(filters: namespace, status: false)
             tasks += try await engine.tasks(filters: namespace)
         }
-        guard !services.isEmpty else { return ([], [], []) }
+        guard !services.isEmpty else { return ([], [], [], []) }
         let nodes = try await engine.nodes()
         return (MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks),
                 MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks),
-                MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks))
+                MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks),
+                MemberMoveGuard.zooKeeperHandOvers(plan, nodes: nodes, services: services, tasks: tasks))
     }
 }
 
