@@ -185,3 +185,15 @@ struct ZooKeeperHandOverTests {
         #expect(ZooKeeperServerState.reading("== zk1\nMode: standalone\n", hosts: ["zk1"]).first?.serves == true)
     }
 }
+
+/// The inventory edit the lab's host-replacement test makes: two members handed to one host.
+@Suite("Lab inventory edits")
+struct LabInventoryEditTests {
+    @Test func membersHandedToOneHostShareItsLabels() throws {
+        let text = try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
+                                                                in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3"))
+        let inventory = try InventoryLoader.parse(text, file: "lab.yml")
+        let manager3 = try #require(inventory.hosts.first { $0.name == "lab-manager3" })
+        #expect(manager3.labels["etcd2"] == "true" && manager3.labels["zk2"] == "true", "\(manager3.labels)")
+    }
+}

@@ -13,29 +13,19 @@ struct EngineCommandTests {
     }
 
     /// Runs the binary, optionally as another user, and returns its exit code and stderr.
-    static func runBinary(_ arguments: [String], asUser uid: Int? = nil) throws -> (Int32, String) {
-        let process = Process()
-        if let uid {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", binary] + arguments
+    static func runBinary(_ arguments: [String], asUser uid: Int? = nil) async throws -> (Int32, String) {
+        let result = if let uid {
+            try await Programs.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", binary] + arguments)
         } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
+            try await Programs.run(binary, arguments)
         }
-        process.currentDirectoryURL = RepositoryPaths.root
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return (result.status, result.errors)
     }
 
     @Test func aWorkerSocketExitsFourAndSaysWhy() async throws {
         try await LabLock.sharing {
             let lab = try Lab.require()
-            let (code, message) = try Self.runBinary(["label", "-H", "unix://\(lab.nodeSocket("lab-node2"))"])
+            let (code, message) = try await Self.runBinary(["label", "-H", "unix://\(lab.nodeSocket("lab-node2"))"])
             #expect(code == 4)
             #expect(message.contains("is a swarm worker, not a manager"))
         }
@@ -46,27 +36,27 @@ struct EngineCommandTests {
             let lab = try Lab.require()
             #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (swift build --build-tests)")
             // As "nobody": dockerd's socket is rw for root and its group only.
-            let (code, message) = try Self.runBinary(["label", "--dry-run", "-H", "unix://\(lab.managerSocket)"], asUser: 65534)
+            let (code, message) = try await Self.runBinary(["label", "--dry-run", "-H", "unix://\(lab.managerSocket)"], asUser: 65534)
             #expect(code == 4, "\(message)")
             #expect(message.contains("permission denied on \(lab.managerSocket)"), "\(message)")
         }
     }
 
-    @Test func aMissingSocketExitsFour() throws {
-        let (code, message) = try Self.runBinary(["label", "-H", "unix:///nonexistent/docker.sock"])
+    @Test func aMissingSocketExitsFour() async throws {
+        let (code, message) = try await Self.runBinary(["label", "-H", "unix:///nonexistent/docker.sock"])
         #expect(code == 4)
         #expect(message.contains("no Docker socket at /nonexistent/docker.sock"))
     }
 
     /// A bad option is refused before swarmstage looks for the Engine at all (exit 3, not 4).
-    @Test func aHealTimeoutBelowOneSecondIsRefusedBeforeTheEngineIsAsked() throws {
+    @Test func aHealTimeoutBelowOneSecondIsRefusedBeforeTheEngineIsAsked() async throws {
         for value in ["0", "-5"] {
-            let (code, message) = try Self.runBinary(["label", "--heal-timeout=\(value)", "-H", "unix:///nonexistent/docker.sock"])
+            let (code, message) = try await Self.runBinary(["label", "--heal-timeout=\(value)", "-H", "unix:///nonexistent/docker.sock"])
             #expect(code == 3, "\(message)")
             #expect(message.contains("--heal-timeout must be 1 to 86400 seconds, not \(value)"), "\(message)")
             #expect(!message.contains("no Docker socket"), "\(message)")
         }
-        let (code, message) = try Self.runBinary(["label", "--heal-timeout", "1", "-H", "unix:///nonexistent/docker.sock"])
+        let (code, message) = try await Self.runBinary(["label", "--heal-timeout", "1", "-H", "unix:///nonexistent/docker.sock"])
         #expect(code == 4 && message.contains("no Docker socket"), "\(message)")
     }
 

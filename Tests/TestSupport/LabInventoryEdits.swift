@@ -73,7 +73,12 @@ public enum LabInventoryEdits {
         guard let size = lines[new...].firstIndex(where: { $0.hasPrefix("    size: ") }) else {
             throw NotFound(description: "inventory/lab.yml has no size for \(to)")
         }
-        lines.insert("    labels: {\(role)\(number): \"true\"}", at: size + 1)
+        // One labels mapping per host: a label handed on before joins it.
+        if size + 1 < lines.count, lines[size + 1].hasPrefix("    labels: {") {
+            lines[size + 1] = lines[size + 1].replacingOccurrences(of: "    labels: {", with: "    labels: {\(role)\(number): \"true\", ")
+        } else {
+            lines.insert("    labels: {\(role)\(number): \"true\"}", at: size + 1)
+        }
         return lines.joined(separator: "\n")
     }
 
