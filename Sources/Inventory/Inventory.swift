@@ -128,6 +128,22 @@ public struct Host: Sendable, Hashable {
     /// the ones the inventory lists.
     public var labels: [String: String]
     public var location: SourceLocation
+    /// The MinIO server pool this host's server belongs to (`minio_pool:`, 1 unless given);
+    /// nil for a host without the role minio.
+    public var minioPool: Int?
+
+    public init(name: String, address: String, roles: [Role], size: HostSize, nodeID: String?, roleNumbers: [Role: Int],
+                labels: [String: String], location: SourceLocation, minioPool: Int? = nil) {
+        self.name = name
+        self.address = address
+        self.roles = roles
+        self.size = size
+        self.nodeID = nodeID
+        self.roleNumbers = roleNumbers
+        self.labels = labels
+        self.location = location
+        self.minioPool = minioPool ?? (roles.contains(.minio) ? 1 : nil)
+    }
 
     public func has(_ role: Role) -> Bool { roles.contains(role) }
 }

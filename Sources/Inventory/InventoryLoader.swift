@@ -62,6 +62,8 @@ struct InventoryParser {
         var size: HostSize?
         var nodeID: String?
         var givenLabels: [(key: String, value: String, keyNode: Node, valueNode: Node)] = []
+        /// `minio_pool:` as written, with where.
+        var minioPool: (number: Int, node: Node)?
         var node: Node
     }
 
@@ -345,6 +347,7 @@ struct InventoryParser {
         checkUnique(pending)
         let numbers = assignRoleNumbers(pending)
         checkRoleCounts(pending, at: key, ensemble: bookkeeper.ensemble)
+        checkMinioPools(pending, numbers: numbers, at: key)
         return pending.enumerated().compactMap { index, host in
             guard let name = host.name, let address = host.address, let size = host.size, !host.roles.isEmpty else { return nil }
             var labels: [String: String] = [:]
@@ -354,13 +357,14 @@ struct InventoryParser {
             }
             for given in host.givenLabels { labels[given.key] = given.value }
             return Host(name: name, address: address, roles: host.roles, size: size, nodeID: host.nodeID,
-                        roleNumbers: numbers[index], labels: labels, location: reader.location(of: host.node))
+                        roleNumbers: numbers[index], labels: labels, location: reader.location(of: host.node),
+                        minioPool: host.roles.contains(.minio) ? host.minioPool?.number ?? 1 : nil)
         }
     }
 
     private func pendingHost(_ node: Node, sizes: SizeClasses) -> PendingHost? {
         guard let entries = reader.mapping(node, "a host") else { return nil }
-        reader.checkKeys(entries, of: node, "a host", allowed: ["name", "address", "roles", "size", "labels", "node_id"],
+        reader.checkKeys(entries, of: node, "a host", allowed: ["name", "address", "roles", "size", "labels", "node_id", "minio_pool"],
                          required: ["name", "address", "roles", "size"])
         var host = PendingHost(node: node)
         for entry in entries {
@@ -383,6 +387,11 @@ struct InventoryParser {
                                       rule: "a Swarm node ID as `docker node ls` shows it (25 lower-case letters and digits)")
             case "labels":
                 host.givenLabels = labels(entry.value)
+            case "minio_pool":
+                guard let number = reader.integer(entry.value, "minio_pool") else { break }
+                if number >= 1 { host.minioPool = (number, entry.value) } else {
+                    reader.error(entry.value, "minio_pool must be at least 1, found \(number)", hint: "the first pool is 1")
+                }
             default:
                 break
             }
@@ -561,6 +570,45 @@ struct InventoryParser {
         let bookies = count(.bookie)
         require(bookies >= ensemble, "bookie needs at least as many hosts as the BookKeeper ensemble (\(ensemble)); found \(bookies)",
                 "give at least \(ensemble) hosts the role 'bookie'")
+    }
+
+    /// MinIO's server pools (`minio_pool:`, 1 when not given): each pool is its own erasure set,
+    /// named on every server's command line as one ellipsis range (`http://minio{5...8}/disk{1...2}`),
+    /// so a pool's servers carry consecutive minio numbers, after the pool before it's, and it needs
+    /// the 4 servers an erasure set needs (MinIO docs, "Expand a MinIO deployment": a new pool must
+    /// meet the same erasure coding requirements as the original deployment).
+    private func checkMinioPools(_ hosts: [PendingHost], numbers: [[Role: Int]], at node: Node) {
+        for host in hosts where host.minioPool != nil && !host.roles.contains(.minio) {
+            if let given = host.minioPool {
+                reader.error(given.node, "minio_pool is set on a host without the role 'minio'", hint: "add 'minio' to its roles or remove minio_pool")
+            }
+        }
+        let servers = hosts.indices.filter { hosts[$0].roles.contains(.minio) }
+            .compactMap { index in numbers[index][.minio].map { (number: $0, pool: hosts[index].minioPool?.number ?? 1, host: hosts[index]) } }
+            .sorted { $0.number < $1.number }
+        let pools = Set(servers.map(\.pool)).sorted()
+        guard pools.count > 1 || pools.first.map({ $0 != 1 }) == true else { return }
+        if pools != Array(1...pools.count) {
+            let missing = Array(1...(pools.last ?? 1)).filter { !pools.contains($0) }
+            reader.error(node, "minio pools must be numbered 1, 2, ... without gaps; no host is in pool \(missing.map(String.init).joined(separator: ", "))",
+                         hint: "give each new pool the next number")
+            return
+        }
+        for (previous, server) in zip(servers, servers.dropFirst()) where server.pool < previous.pool {
+            let at = server.host.minioPool?.node ?? server.host.node
+            reader.error(at, "minio\(server.number) is in pool \(server.pool) but minio\(previous.number) is in pool \(previous.pool): "
+                            + "a pool's servers are numbered after the pool before it's (each pool is one range, minio{a...b})",
+                         hint: "number the new pool's hosts after the last server of the pools before it")
+            return
+        }
+        for pool in pools {
+            let members = servers.filter { $0.pool == pool }
+            if members.count < 4 {
+                reader.error(node, "minio pool \(pool) has \(members.count) server\(members.count == 1 ? "" : "s") (\(members.map { "minio\($0.number)" }.joined(separator: ", "))): "
+                                + "a pool is an erasure set of its own and needs at least 4",
+                             hint: "give the pool at least 4 hosts")
+            }
+        }
     }
 
     // MARK: helpers

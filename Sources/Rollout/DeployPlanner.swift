@@ -17,7 +17,8 @@ public enum DeployPlanner {
     /// before its update starts it again. Then services that left the stack are removed; the stage's gate; then configs
     /// no service of the stack uses any more.
     /// A rotated credential's new secret is made first; the services that mount it move to it in
-    /// the rolling order, except MinIO's servers, which move together (`SecretRotation.cost`);
+    /// the rolling order, except MinIO's servers, which move together (`SecretRotation.cost`), as
+    /// they do when the stack adds a server pool (`MinioPoolGrowth`: the new pool's servers are created first);
     /// older generations go once the stage is healthy.
     /// - Parameter secrets: the secret that serves each secret name of the stack files, from
     ///   `SecretRotation.choose`; a name without one is a secret swarmstage does not know.
@@ -136,10 +137,13 @@ public enum DeployPlanner {
                 let rankB = RollingOrder.rank(component(of: b.element), in: prepared.stage)
                 return rankA != rankB ? rankA < rankB : a.offset < b.offset
             }
-            // MinIO's servers need the same root credentials: a rotation moves them all at once.
+            // MinIO's servers need the same root credentials and name the same pools: a rotation, or a
+            // new server pool (`MinioPoolGrowth`, whose new servers were created above), moves them all at once.
             let together = ordered.map(\.element).filter { action in
-                guard component(of: action) == .minio, case .updateService(_, let desired, _) = action else { return false }
+                guard component(of: action) == .minio, case .updateService(let id, let desired, _) = action else { return false }
+                let current = existing.first { $0.ID == id }.map { MinioPoolGrowth.pools($0.Spec) }
                 return (desired.TaskTemplate.ContainerSpec?.Secrets ?? []).contains { rotated.contains($0.SecretName) }
+                    || (current != nil && current != MinioPoolGrowth.pools(desired))
             }
             var movedTogether = false
             for (_, action) in ordered {

@@ -1,4 +1,5 @@
 import Blueprint
+import Foundation
 import Inventory
 import StackConvert
 import SwarmModel
@@ -14,7 +15,8 @@ import SwarmModel
 ///   of the old ensemble at every step (ZooKeeper Administrator's Guide; dynamic reconfiguration
 ///   needs `reconfigEnabled`).
 /// - MinIO: the erasure set is fixed when the deployment is made; a server cannot be removed and
-///   growth is only by a new server pool (MinIO docs, "Expand a MinIO deployment").
+///   growth is only by a new server pool (MinIO docs, "Expand a MinIO deployment"): deploy adds
+///   one whole pool (`MinioPoolGrowth`) and refuses any other change of the servers.
 /// - BookKeeper: a bookie leaves only after `bin/bookkeeper shell decommissionbookie` has
 ///   re-replicated its ledgers (BookKeeper docs, "Decommission bookies"); adding one is safe.
 /// A tier that does not run yet is created freely, and so are stateless services.
@@ -35,6 +37,13 @@ public enum MembershipGuard {
             // etcd's members join and leave by etcd's procedure (`EtcdGrowth`, `Deployer.removeEtcdMember`);
             // a bookie added is safe as it is.
             if tier == .etcd || (tier == .bookie && removed.isEmpty) { continue }
+            if tier == .minio, removed.isEmpty {
+                let growth = MinioPoolGrowth(running: running, wanted: prepared.spec.services)
+                if growth.isNewPool { continue }
+                problems.append(.membershipChangeRefused(tier: tier.rawValue, running: now.count, wanted: wanted.count,
+                                                         added: added, removed: removed, procedure: growth.refusal))
+                continue
+            }
             problems.append(.membershipChangeRefused(tier: tier.rawValue, running: now.count, wanted: wanted.count,
                                                      added: added, removed: removed, procedure: procedure(tier, growing: removed.isEmpty)))
         }
@@ -54,9 +63,7 @@ public enum MembershipGuard {
                 + "zk hosts as they run"
         case .minio:
             return growing
-                ? "MinIO's erasure set is fixed when the deployment is made: more servers in the same pool change every server's "
-                    + "command and the servers refuse to start; MinIO grows only by a new server pool of at least 4 hosts "
-                    + "(MinIO docs, Expand a MinIO deployment), which swarmstage does not add yet: keep the inventory's minio hosts as they run"
+                ? MinioPoolGrowth.sameSetRefusal + "N` in the inventory"
                 : "a MinIO server cannot be removed from its erasure set, and a pool only leaves whole after `mc admin decommission` "
                     + "(MinIO docs, Decommission a server pool): keep the inventory's minio hosts as they run"
         case .bookie:
@@ -286,5 +293,57 @@ public enum MemberMoveGuard {
             return "a MinIO server with empty drives is healed from the others, and swarmstage hands one on (and waits for "
                 + "its heal) only once its host is down: stop that host first"
         }
+    }
+}
+
+/// A MinIO deployment grown by server pools, the only way MinIO grows (MinIO docs, "Expand a
+/// MinIO deployment"): every server, old and new, is started with the existing pools followed by
+/// the new one (`minio server http://minio{1...4}/disk{1...2} http://minio{5...8}/disk{1...2}`),
+/// the old servers restarted together (they check that their peers name the same pools, and
+/// new objects go to the pool with the most free space; existing ones stay where they are). The
+/// old pools' ranges cannot change: a server added to an existing pool changes its erasure set,
+/// and MinIO refuses to start on drives formatted for another one.
+public struct MinioPoolGrowth: Sendable, Equatable {
+    /// The pools the running servers name, and those the stack's servers name.
+    public var runningPools: [String]
+    public var wantedPools: [String]
+
+    public init(running: [SwarmService], wanted: [ServiceSpec]) {
+        let isServer = { (spec: ServiceSpec) in spec.Labels?[Component.label] == Component.minio.rawValue }
+        runningPools = running.map(\.Spec).filter(isServer).map(Self.pools).max { $0.count < $1.count } ?? []
+        wantedPools = wanted.filter(isServer).map(Self.pools).max { $0.count < $1.count } ?? []
+    }
+
+    /// The endpoint ranges of a server's command, one per pool.
+    public static func pools(_ spec: ServiceSpec) -> [String] {
+        (spec.TaskTemplate.ContainerSpec?.Args ?? spec.TaskTemplate.ContainerSpec?.Command ?? []).filter { $0.hasPrefix("http://") }
+    }
+
+    /// The stack keeps every running pool as it is and adds exactly one after them.
+    public var isNewPool: Bool {
+        !runningPools.isEmpty && wantedPools.count == runningPools.count + 1 && Array(wantedPools.prefix(runningPools.count)) == runningPools
+    }
+
+    static let sameSetRefusal = "MinIO's erasure set is fixed when the deployment is made: more servers in the same pool change every "
+        + "server's command and the servers refuse to start on drives formatted for the old set; MinIO grows only by a new "
+        + "server pool of at least 4 hosts (MinIO docs, Expand a MinIO deployment): give the new hosts `minio_pool: "
+
+    /// Why the stack's servers are not the running pools plus one new pool, and what to write instead.
+    public var refusal: String {
+        let kept = Array(wantedPools.prefix(runningPools.count)) == runningPools
+        if kept && wantedPools.count > runningPools.count + 1 {
+            return "the stack adds \(wantedPools.count - runningPools.count) MinIO server pools at once (\(wantedPools.dropFirst(runningPools.count).joined(separator: ", "))): "
+                + "add one pool per deploy, each healthy before the next (MinIO docs, Expand a MinIO deployment)"
+        }
+        return Self.sameSetRefusal + "\(runningPools.count + 1)` in the inventory, numbered after minio\(Self.lastServer(runningPools).map(String.init) ?? "N"); "
+            + "the running pools (\(runningPools.joined(separator: " "))) stay as they are"
+    }
+
+    /// The highest server number the pools name (`http://minio{1...4}/...` -> 4).
+    static func lastServer(_ pools: [String]) -> Int? {
+        pools.compactMap { pool -> Int? in
+            guard let open = pool.firstIndex(of: "{"), let close = pool.firstIndex(of: "}") else { return nil }
+            return pool[pool.index(after: open)..<close].components(separatedBy: "...").last.flatMap { Int($0) }
+        }.max()
     }
 }

@@ -58,7 +58,8 @@ struct MembershipGuardTests {
         await swarm.label(grown.inventory)
         guard case .membershipChangeRefused("minio", 4, 5, ["lab-storage_minio5"], [], let procedure) = try await Self.refusal(grown, on: swarm)
         else { Issue.record("not a MinIO growth refusal"); return }
-        #expect(procedure.contains("new server pool of at least 4 hosts"))
+        #expect(procedure.contains("new server pool of at least 4 hosts") && procedure.contains("`minio_pool: 2`")
+            && procedure.contains("numbered after minio4"), "\(procedure)")
 
         await swarm.label(cluster.inventory)
         var shrunk = cluster
@@ -67,6 +68,51 @@ struct MembershipGuardTests {
         guard case .membershipChangeRefused("minio", 4, 3, [], ["lab-storage_minio4"], let shrinking) = try await Self.refusal(shrunk, on: swarm)
         else { Issue.record("not a MinIO shrink refusal"); return }
         #expect(shrinking.contains("cannot be removed"))
+    }
+
+    /// MinIO grows by a whole new pool: its servers are created, then every running server is
+    /// updated to name both pools, all at once (they check that their peers name the same pools),
+    /// and only then waited for; a second deploy writes nothing.
+    @Test func minioGrowsByANewPoolWithTheRunningServersRestartedTogether() async throws {
+        let (_, swarm) = try await Self.deployed()
+        let grown = try Cluster(InventoryLoader.parse(LabInventoryEdits.growingMinioByAPool(), file: "lab.yml"))
+        await swarm.label(grown.inventory)
+        let plan = try #require(try await FakeSwarmDeployTests.plan(grown, on: swarm).first { $0.stage == .storage })
+        #expect(plan.problems.isEmpty, "\(plan.problems)")
+        let steps = plan.actions.compactMap { action -> String? in
+            switch action {
+            case .createService(let spec): return "create \(spec.Name)"
+            case .updateService(_, let spec, _): return "update \(spec.Name)"
+            case .waitForService(_, let name): return "wait \(name)"
+            default: return nil
+            }
+        }
+        let servers = (1...4).map { "lab-storage_minio\($0)" }, added = (5...8).map { "lab-storage_minio\($0)" }
+        #expect(steps.filter { $0.hasPrefix("create ") } == added.map { "create \($0)" })
+        let updates = servers.map { "update \($0)" }
+        let first = try #require(steps.firstIndex(of: updates[0]))
+        #expect(Array(steps[first..<first + 4]) == updates, "the running servers move together: \(steps)")
+        #expect(Array(steps[(first + 4)...].prefix(4)) == servers.map { "wait \($0)" })
+        #expect(steps.lastIndex { $0.hasPrefix("create ") }.map { $0 < first } == true, "the new pool starts before the running servers name it")
+
+        try await FakeSwarmDeployTests.deploy(grown, on: swarm)
+        let services = try await swarm.services().filter { $0.Spec.Labels?["io.swarmstage.component"] == "minio" }
+        #expect(services.count == 8)
+        #expect(Set(services.map { MinioPoolGrowth.pools($0.Spec) }) == [["http://minio{1...4}/disk{1...2}", "http://minio{5...8}/disk{1...2}"]])
+        let writes = await swarm.writes
+        try await FakeSwarmDeployTests.deploy(grown, on: swarm)
+        #expect(await swarm.writes == writes, "a second deploy writes nothing")
+    }
+
+    @Test func minioGrowsByOnePoolPerDeploy() async throws {
+        let (_, swarm) = try await Self.deployed()
+        let two = try LabInventoryEdits.growingMinioByAPool(pool: 3, text: LabInventoryEdits.growingMinioByAPool())
+        let grown = try Cluster(InventoryLoader.parse(two, file: "lab.yml"))
+        await swarm.label(grown.inventory)
+        guard case .membershipChangeRefused("minio", 4, 12, let added, [], let procedure) = try await Self.refusal(grown, on: swarm)
+        else { Issue.record("not a MinIO growth refusal"); return }
+        #expect(added.count == 8)
+        #expect(procedure.contains("adds 2 MinIO server pools at once") && procedure.contains("add one pool per deploy"), "\(procedure)")
     }
 
     @Test func aBookieIsAddedFreelyButNotRemovedWithoutDecommission() async throws {

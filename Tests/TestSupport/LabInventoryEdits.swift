@@ -93,6 +93,17 @@ public enum LabInventoryEdits {
         ])
     }
 
+    /// inventory/lab.yml with MinIO grown by a server pool: `hosts` new hosts (lab-pool2-1, ...,
+    /// 10.77.0.31 on; pool 3's from 10.77.0.41) with the role minio in `pool` (numbered minio5 on, after the running pool).
+    public static func growingMinioByAPool(hosts: Int = 4, pool: Int = 2, text: String? = nil) throws -> String {
+        var text = try text ?? String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
+        if !text.hasSuffix("\n") { text += "\n" }
+        for index in 1...hosts {
+            text += "  - name: lab-pool\(pool)-\(index)\n    address: 10.77.0.\(10 * pool + 10 + index)\n    roles: [minio]\n    size: lab\n    minio_pool: \(pool)\n"
+        }
+        return text
+    }
+
     static func edited(_ edits: [(String, String)]) throws -> String {
         var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
         for (old, new) in edits {
