@@ -15,17 +15,27 @@ import Glibc
 ///   background, serving meanwhile (cmd/background-newdisks-heal-ops.go, "Healing drive";
 ///   `mc admin heal` shows the progress). `/minio/standin/heal` answers `starting` until the
 ///   server has looked at its drives, then `no heal needed`, `healing ...` or `healed N of M`.
+/// - Server pools (`minio server POOL1 POOL2 ...`): each pool is an erasure set of its own,
+///   with its own quorums. An object lives in one pool: a write of an object a pool holds goes
+///   there; a new object goes to the pool with relatively more free space (MinIO docs, `mc admin
+///   rebalance`: MinIO does not move objects when a pool is added, and writes new ones to the pool
+///   with more free space), here the one holding the fewest objects; a read asks this server's
+///   pool, then the others. A server reaches another pool's drives through one of its servers.
 /// Requests are not signed (the real server checks AWS Signature V4): no test relies on it.
 final class ObjectStore: @unchecked Sendable {
     let drives: [String]
+    /// The other servers of this server's pool.
     let peers: [String]
+    /// The servers of every other pool, in pool order.
+    let otherPools: [[String]]
     let port: Int
     private let lock = Lock()
     private var healStatus = "starting: drives not checked yet"
 
-    init(drives: [String], peers: [String], port: Int = 9000) {
+    init(drives: [String], peers: [String], otherPools: [[String]] = [], port: Int = 9000) {
         self.drives = drives
         self.peers = peers
+        self.otherPools = otherPools
         self.port = port
     }
 
@@ -53,6 +63,8 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     static let peerPrefix = "/minio/standin/peer/"
+    /// A read or write of an object in the answering server's pool, from a server of another pool.
+    static let poolPrefix = "/minio/standin/pool/"
 
     /// `bucket/key` from a request path, or nil when it names no object (or MinIO's own folder).
     static func objectName(_ path: String) -> String? {
@@ -120,6 +132,12 @@ final class ObjectStore: @unchecked Sendable {
     /// Asks every peer at once (a peer whose host is gone can take seconds to fail its name
     /// lookup in the lab); each answer, or nil, in the order of `peers`.
     func askPeers(_ method: String, _ path: String, body: String = "", timeout: Double = 3) -> [(status: Int, body: String)?] {
+        ask(peers, method, path, body: body, timeout: timeout)
+    }
+
+    /// Asks each of `servers` at once; each answer, or nil, in their order.
+    func ask(_ servers: [String], _ method: String, _ path: String, body: String = "", timeout: Double = 3) -> [(status: Int, body: String)?] {
+        let peers = servers
         let results = Lock()
         var answers = [(status: Int, body: String)?](repeating: nil, count: peers.count)
         var done = 0
@@ -138,8 +156,64 @@ final class ObjectStore: @unchecked Sendable {
         return results.run { answers }
     }
 
-    /// A client's write: here and on every peer; 200 once the write quorum of drives has it.
+    // MARK: the deployment's pools
+
+    /// One answer from a server of `pool`: the first that answers at all.
+    func askPool(_ pool: [String], _ method: String, _ path: String, body: String = "") -> (status: Int, body: String)? {
+        ask(pool, method, path, body: body).lazy.compactMap { $0 }.first
+    }
+
+    /// A client's write: to the pool that holds the object, else to the pool with the fewest objects.
     func put(_ name: String, _ body: String) -> (Int, String) {
+        guard !otherPools.isEmpty else { return putInPool(name, body) }
+        if readLocally(name).drives > 0 || get(inPool: name).0 != 404 { return putInPool(name, body) }
+        var holders: [[String]] = []
+        var counts: [(pool: [String]?, objects: Int)] = [(nil, localNames().count)]
+        for pool in otherPools {
+            guard let answer = askPool(pool, "GET", Self.poolPrefix + name) else { continue }
+            if answer.status != 404 { holders.append(pool) }
+            if let index = askPool(pool, "GET", Self.peerPrefix + "index"), index.status == 200 {
+                counts.append((pool, index.body.split(separator: "\n").count))
+            }
+        }
+        let target = holders.first ?? counts.min { $0.objects < $1.objects }?.pool
+        guard let target else { return putInPool(name, body) }
+        guard let answer = askPool(target, "PUT", Self.poolPrefix + name, body: body) else {
+            return (503, "InsufficientWriteQuorum: the pool of \(target.joined(separator: ", ")) does not answer")
+        }
+        return (answer.status, answer.body)
+    }
+
+    /// A client's read: this server's pool, then each other pool.
+    func get(_ name: String) -> (Int, String) {
+        let local = get(inPool: name)
+        guard local.0 == 404, !otherPools.isEmpty else { return local }
+        var unavailable: (Int, String)?
+        for pool in otherPools {
+            guard let answer = askPool(pool, "GET", Self.poolPrefix + name) else {
+                unavailable = (503, "InsufficientReadQuorum: the pool of \(pool.joined(separator: ", ")) does not answer")
+                continue
+            }
+            if answer.status == 200 { return (200, answer.body) }
+            if answer.status != 404 { unavailable = (answer.status, answer.body) }
+        }
+        return unavailable ?? local
+    }
+
+    /// What a server of another pool asks of this server's pool.
+    func answerPool(_ request: HTTP.Request) -> (Int, String) {
+        guard let name = Self.objectName(String(request.path.dropFirst(Self.poolPrefix.count))) else { return (400, "bad object name") }
+        switch request.method {
+        case "PUT": return putInPool(name, request.body)
+        case "GET": return get(inPool: name)
+        default: return (400, "MethodNotAllowed")
+        }
+    }
+
+    // MARK: this server's pool
+
+    /// A write to this pool: here and on every peer; 200 once the write quorum of drives has it.
+    func putInPool(_ name: String, _ body: String) -> (Int, String) {
         var stored = storeLocally(name, body)
         for answer in askPeers("PUT", Self.peerPrefix + name, body: body) {
             if let answer, answer.status == 200, let count = Int(answer.body.trimmingSpaces()) { stored += count }
@@ -152,8 +226,8 @@ final class ObjectStore: @unchecked Sendable {
         return (200, "")
     }
 
-    /// A client's read: 200 with the object while the read quorum of drives holds it.
-    func get(_ name: String) -> (Int, String) {
+    /// A read from this pool: 200 with the object while the read quorum of drives holds it.
+    func get(inPool name: String) -> (Int, String) {
         let local = readLocally(name)
         var body = local.body, holding = local.drives, answering = drives.count
         for answer in askPeers("GET", Self.peerPrefix + name) {

@@ -7,10 +7,26 @@ import Glibc
 /// half the drives, more than half of the servers (MinIO docs, "Erasure Coding": write quorum
 /// is the data drives, one more when data equals parity; cmd/healthcheck-handler.go
 /// ClusterCheckHandler). `/minio/health/live` only says the process serves. Objects: see
-/// ObjectStore (erasure quorums, healing fresh drives).
+/// ObjectStore (erasure quorums, healing fresh drives, server pools).
+///
+/// Server pools (`minio server http://minio{1...4}/disk{1...2} http://minio{5...8}/disk{1...2}`):
+/// a server belongs to the pool that names its hostname; quorums, formatting and healing are
+/// its pool's. At start a server verifies that every other server it reaches was started with
+/// the same pools, and waits while one was not, as MinIO does before it serves (cmd/server-main.go
+/// verifyServerSystemConfig; cmd/bootstrap-peer-server.go: "Expected number of endpoints"): a
+/// pool is added by restarting every server with the new list together. Once verified it does
+/// not ask again (a running server does not notice a peer restarted with other pools). A new
+/// pool's drives are formatted once its servers answer, not healed: the objects stay in the
+/// pools that hold them. The deployment is healthy while each pool has its write quorum.
 func runMinio(_ arguments: [String]) -> Never {
-    let spec = arguments.first { $0.hasPrefix("http://") } ?? ""
-    let peers = expandMinio(spec).map { ($0, 9000) }
+    let endpoints = arguments.filter { $0.hasPrefix("http://") }
+    let pools = endpoints.map(expandMinio)
+    let me = System.hostname()
+    let mine = pools.firstIndex { $0.contains(me) } ?? 0
+    let spec = endpoints.isEmpty ? "" : endpoints[mine]
+    let peers = (pools.isEmpty ? [] : pools[mine]).map { ($0, 9000) }
+    let otherPools = pools.enumerated().filter { $0.offset != mine }.map(\.element)
+    let configuration = endpoints.joined(separator: " ")
     let drives = expandEllipsis(String(spec.dropFirst("http://".count).drop { $0 != "/" }))
     let formats = drives.map { $0 + "/.minio.sys/format.json" }
     let userFile = Environment.value("MINIO_ROOT_USER_FILE") ?? ""
@@ -21,10 +37,28 @@ func runMinio(_ arguments: [String]) -> Never {
         Log.error("ERROR Unable to validate credentials inherited from the shell environment: Invalid credentials")
         exit(1)
     }
-    let me = System.hostname()
-    let store = ObjectStore(drives: drives, peers: peers.map(\.0).filter { $0 != me })
+    let store = ObjectStore(drives: drives, peers: peers.map(\.0).filter { $0 != me }, otherPools: otherPools)
     let live = Readiness(role: "minio", delay: 2)
+    let verified = Lock()
+    var configurationVerified = false
     let cluster = Readiness(role: "minio-cluster", delay: 2) {
+        if !verified.run({ configurationVerified }) {
+            // As MinIO: at least half of the other servers answer with this server's pools.
+            let everyone = pools.flatMap { $0 }.filter { $0 != me }
+            let answers = zip(everyone, store.ask(everyone, "GET", "/minio/standin/peer-pools")).compactMap { server, answer in
+                answer.flatMap { $0.status == 200 ? (server, $0.body) : nil }
+            }
+            let matching = answers.filter { $0.1 == configuration }.count
+            guard matching >= everyone.count / 2 else {
+                let differing = answers.filter { $0.1 != configuration }
+                return "\(matching) of \(everyone.count) other servers were started with this server's pools (\(configuration)), "
+                    + "\(everyone.count / 2) needed" + (differing.first.map { "; \($0.0) has incorrect configuration: \($0.1)" } ?? "")
+            }
+            verified.run { configurationVerified = true }
+        }
+        for pool in otherPools {
+            if let missing = quorum(pool.map { ($0, 9000) }, needed: pool.count / 2 + 1) { return "another pool: \(missing)" }
+        }
         let formatted = formats.contains { Files.exists($0) }
         // Fresh drives in a deployment the others formatted: formatted from theirs, then healed.
         let joining = !formatted && store.peers.contains { HTTP.get("http://\($0):9000/minio/standin/peer-format")?.status == 200 }
@@ -48,6 +82,7 @@ func runMinio(_ arguments: [String]) -> Never {
         if path.hasPrefix("/minio/health/live") { return live.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/health/cluster") { return cluster.isReady ? (200, "") : (503, "") }
         if path.hasPrefix("/minio/standin/peer-format") { return formats.contains { Files.exists($0) } ? (200, "") : (404, "") }
+        if path.hasPrefix("/minio/standin/peer-pools") { return (200, configuration) }
         // MinIO's admin API answers only the root credentials (the real one checks a request
         // signed with them, cmd/admin-handlers.go validateAdminReq: AccessDenied otherwise).
         if path.hasPrefix("/minio/standin/heal") {
@@ -57,6 +92,10 @@ func runMinio(_ arguments: [String]) -> Never {
             return (200, store.heal)
         }
         if path.hasPrefix(ObjectStore.peerPrefix) { return store.answerPeer(request) }
+        if path.hasPrefix(ObjectStore.poolPrefix) {
+            guard formats.contains(where: { Files.exists($0) }) else { return (503, "XMinioServerNotInitialized: Server not initialized, please try again.") }
+            return store.answerPool(request)
+        }
         guard let name = ObjectStore.objectName(path) else { return (200, "minio stand-in") }
         // Once its drives are formatted a server serves what the quorums allow, whatever the cluster's health says.
         guard formats.contains(where: { Files.exists($0) }) else {

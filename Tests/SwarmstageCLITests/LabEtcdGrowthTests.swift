@@ -35,12 +35,9 @@ struct LabEtcdGrowthTests {
                 for host in ["lab-node4", "lab-manager3"] {
                     try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/\(host)/mnt/data/etcd", withIntermediateDirectories: true)
                 }
-                // Named lab.yml, as the operator's file: the generated files' headers name it.
-                let folder = NSTemporaryDirectory() + "lab-etcd-grown-\(UUID().uuidString.prefix(6))"
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(atPath: folder) }
-                let inventory = folder + "/lab.yml"
-                try LabInventoryEdits.growingEtcd().write(toFile: inventory, atomically: true, encoding: .utf8)
+                let file = try LabInventoryEdits.OperatorsFile(LabInventoryEdits.growingEtcd(), tag: "lab-etcd-grown")
+                defer { file.remove() }
+                let inventory = file.path
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
                 let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
                 #expect(labelled.status == 0, "\(labelled.output)\n\(labelled.errors)")

@@ -39,14 +39,11 @@ struct LabEtcdReplacementTests {
                 for folder in ["etcd", "zookeeper"] {
                     try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)", withIntermediateDirectories: true)
                 }
-                // Named lab.yml, as the operator's file: the generated files' headers name it, and another name would change every config.
-                let folder = NSTemporaryDirectory() + "lab-etcd2-to-manager3-\(UUID().uuidString.prefix(6))"
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(atPath: folder) }
-                let inventory = folder + "/lab.yml"
-                try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
-                                                             in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3"))
-                    .write(toFile: inventory, atomically: true, encoding: .utf8)
+                let handedOn = try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
+                                                                            in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3"))
+                let file = try LabInventoryEdits.OperatorsFile(handedOn, tag: "lab-etcd2-to-manager3")
+                defer { file.remove() }
+                let inventory = file.path
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
                 let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
                 #expect(labelled.status == 0, "etcd2 and zk2 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")

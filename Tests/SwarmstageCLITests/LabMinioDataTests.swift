@@ -89,6 +89,71 @@ struct LabMinioDataTests {
         }
     }
 
+    /// The runbook's "Grow MinIO": four hosts join the swarm, the inventory gives them the role
+    /// minio in pool 2, `label` and `deploy` add the pool (its servers created, the running ones
+    /// restarted together with both pools named). The objects written before read back through
+    /// minio-lb and from a server of the new pool; new objects go to the emptier new pool; a
+    /// second deploy writes nothing.
+    @Test func aServerPoolIsAddedAndTheObjectsWrittenBeforeReadBack() async throws {
+        try await LabLock.run {
+            let lab = try Lab.require()
+            let secrets = try Deploy.secretsFile()
+            defer { try? FileManager.default.removeItem(atPath: secrets) }
+            let added = (1...4).map { (name: "lab-pool2-\($0)", address: "10.77.0.\(30 + $0)") }
+            try await withCleanup {
+                let (engine, objects) = try await Self.storageHoldingFourObjects(secrets: secrets)
+                for host in added {
+                    try await LabOutageTests.labScript(["add-node", host.name, host.address])
+                    for disk in ["disk1", "disk2"] {
+                        try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/\(host.name)/mnt/data/\(disk)", withIntermediateDirectories: true)
+                    }
+                }
+                let file = try LabInventoryEdits.OperatorsFile(LabInventoryEdits.growingMinioByAPool(), tag: "lab-minio-pool2")
+                defer { file.remove() }
+                let inventory = file.path
+                let socket = ["-H", "unix://\(lab.managerSocket)"]
+                let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
+                #expect(labelled.status == 0, "\(labelled.output)\n\(labelled.errors)")
+                let deploy = ["deploy", "-i", inventory, "--images", lab.directory + "/images.yml", "--secrets-file", secrets,
+                              "--only", "storage", "--timeout", "300"] + socket
+                let plan = try await Programs.run(Programs.swarmstage, deploy + ["--plan"])
+                #expect(plan.status == 0 && plan.output.contains("lab-storage_minio5") && plan.output.contains("lab-storage_minio1"),
+                        "\(plan.output)\n\(plan.errors)")
+                print("plan of the new pool:\n\(plan.output)")
+                let grown = try await Programs.run(Programs.swarmstage, deploy + ["--progress", "plain"])
+                #expect(grown.status == 0, "\(grown.output.suffix(3000))\n\(grown.errors)")
+                let servers = try await engine.services().filter { $0.Spec.Labels?["io.swarmstage.component"] == "minio" }
+                #expect(servers.count == 8)
+                #expect(servers.allSatisfy { MinioPoolGrowth.pools($0.Spec) == ["http://minio{1...4}/disk{1...2}", "http://minio{5...8}/disk{1...2}"] })
+
+                for (index, (key, value)) in objects.enumerated() {
+                    // Through the balancer, and (two of them) from a server of the new pool, which asks the old one.
+                    for url in ["http://minio-lb:9000/\(key)"] + (index < 2 ? ["http://minio6:9000/\(key)"] : []) {
+                        let read = try await LabMinio.mc(engine, ["cat", url])
+                        #expect(read.succeeded && read.output.contains(value), "\(url): \(read.output)")
+                    }
+                }
+                // The new pool holds no object yet: new ones go there (MinIO writes to the pool with more free space).
+                let run = UUID().uuidString.prefix(6)
+                for index in 1...2 {
+                    let key = "lab-test/\(run)/after-\(index)"
+                    let put = try await LabMinio.mc(engine, ["put", "http://minio-lb:9000/\(key)", "after-\(index)"])
+                    #expect(put.succeeded, "\(key): \(put.output)")
+                    let onNewPool = added.filter { FileManager.default.fileExists(atPath: "\(lab.directory)/nodes/\($0.name)/mnt/data/disk1/\(key)") }
+                    let onOldPool = FileManager.default.fileExists(atPath: "\(lab.directory)/nodes/lab-node1/mnt/data/disk1/\(key)")
+                    #expect(onNewPool.count == 4 && !onOldPool, "\(key) is on the new pool's drives only: \(onNewPool.map(\.name)), old pool: \(onOldPool)")
+                    let read = try await LabMinio.mc(engine, ["cat", "http://minio2:9000/\(key)"])
+                    #expect(read.succeeded && read.output.contains("after-\(index)"), "read from the old pool's server: \(read.output)")
+                }
+                let again = try await Programs.run(Programs.swarmstage, deploy + ["--progress", "plain"])
+                #expect(again.status == 0 && again.output.contains("nothing changed (0 Engine writes)"), "\(again.output.suffix(1500))")
+            } cleanup: {
+                try? await Self.restore(lab: lab)
+                for host in added { try? await LabOutageTests.labScript(["remove-node", host.name]) }
+            }
+        }
+    }
+
     /// The node of the service's running task.
     static func host(_ engine: EngineClient, of service: String) async throws -> String {
         let id = try await engine.service(service).ID

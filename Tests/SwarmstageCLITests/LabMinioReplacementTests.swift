@@ -38,11 +38,9 @@ struct LabMinioReplacementTests {
                     try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(disk)",
                                                             withIntermediateDirectories: true)
                 }
-                let folder = NSTemporaryDirectory() + "lab-minio4-to-manager3-\(UUID().uuidString.prefix(6))"
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(atPath: folder) }
-                let inventory = folder + "/lab.yml"
-                try LabInventoryEdits.handingMinioServer(4, from: "lab-node4", to: "lab-manager3").write(toFile: inventory, atomically: true, encoding: .utf8)
+                let file = try LabInventoryEdits.OperatorsFile(LabInventoryEdits.handingMinioServer(4, from: "lab-node4", to: "lab-manager3"), tag: "lab-minio4-to-manager3")
+                defer { file.remove() }
+                let inventory = file.path
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
                 let dryRun = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory, "--dry-run"] + socket)
                 #expect(dryRun.status == 0 && dryRun.output.contains("note: lab-storage_minio4 (minio) moves from lab-node4 (down) to lab-manager3"),

@@ -104,6 +104,22 @@ public enum LabInventoryEdits {
         return text
     }
 
+    /// An edited inventory written where an operator keeps it: named lab.yml (the generated
+    /// files' headers name the inventory's file, and another name would change every config),
+    /// in a temporary folder of its own that `remove` deletes.
+    public struct OperatorsFile: Sendable {
+        public let folder: String
+        public var path: String { folder + "/lab.yml" }
+
+        public init(_ text: String, tag: String) throws {
+            folder = NSTemporaryDirectory() + "\(tag)-\(UUID().uuidString.prefix(6))"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try text.write(toFile: folder + "/lab.yml", atomically: true, encoding: .utf8)
+        }
+
+        public func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
     static func edited(_ edits: [(String, String)]) throws -> String {
         var text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
         for (old, new) in edits {
