@@ -176,18 +176,23 @@ public struct ClusterHealth: Sendable {
             }
             // Severity by family: a member down in a redundant family is degraded; a quorum lost is failed.
             // A service whose component is not known (not made by swarmstage) counts as essential.
-            for family in Set(reports.map(\.component)).sorted() {
-                let members = reports.indices.filter { reports[$0].component == family }
+            // MinIO's servers count within their pool: each pool is an erasure set with its own write quorum.
+            let families = Dictionary(grouping: reports.indices) { index -> String in
+                MinioPoolGrowth.pool(of: stackServices[index].Spec).map { "\(reports[index].component) pool \($0)" } ?? reports[index].component
+            }
+            for family in families.keys.sorted() {
+                let members = families[family] ?? []
+                let component = reports[members.first ?? 0].component
                 let up = members.filter { reports[$0].status == .healthy }.count
                 let down = members.count - up
-                let availability = Component(rawValue: family)?.availability ?? .essential
+                let availability = Component(rawValue: component)?.availability ?? .essential
                 if availability == .quorum { quorums.append(QuorumReport(family: family, up: up, members: members.count, needed: Component.majority(of: members.count))) }
                 guard down > 0 else { continue }
                 let severity: Status
                 switch availability {
                 case .quorum:
                     severity = up > members.count / 2 ? .degraded : .failed
-                    let what = family == Component.minio.rawValue ? "write quorum" : "quorum"
+                    let what = component == Component.minio.rawValue ? "write quorum" : "quorum"
                     problems.append((severity, "\(family): \(up) of \(members.count) members up (\(severity == .failed ? "\(what) lost" : "\(what) held"))"))
                 case .redundant:
                     severity = members.contains { reports[$0].running > 0 } ? .degraded : .failed

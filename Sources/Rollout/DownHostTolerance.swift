@@ -11,7 +11,7 @@ import SwarmModel
 /// - the service cannot run only because of down hosts (every node its constraints allow is
 ///   down, or, for a global service, only the down nodes lack its task);
 /// - its tier serves without it: a quorum tier (etcd, ZooKeeper, MinIO) keeps a majority of
-///   its members healthy, a redundant one (query, index and data nodes, brokers, bookies,
+///   its members healthy (MinIO: of its server pool's), a redundant one (query, index and data nodes, brokers, bookies,
 ///   proxies, balancers) has another instance running, monitoring always; a Milvus
 ///   coordinator (one of each) or a job never.
 public enum DownHostTolerance {
@@ -32,13 +32,17 @@ public enum DownHostTolerance {
                   let hosts = downHostsHolding(service, tasks: tasks.filter { $0.ServiceID == service.ID }, nodes: nodes),
                   hosts.allSatisfy({ downAtStart.contains($0.ID) }) else { continue }
             let names = hosts.map(\.hostname).sorted().joined(separator: ", ")
-            let siblings = verdict.services.filter { componentOf($0.name) == component }
+            // A MinIO server's siblings are its pool's servers (an erasure set each, `MinioPoolGrowth.pool`).
+            let pool = MinioPoolGrowth.pool(of: service.Spec)
+            let siblings = verdict.services.filter { sibling in
+                componentOf(sibling.name) == component && (pool == nil || byName[sibling.name].map { MinioPoolGrowth.pool(of: $0.Spec) } == pool)
+            }
             let healthy = siblings.filter(\.isHealthy).count
             switch component.availability {
             case .quorum:
                 let needed = Component.majority(of: siblings.count)
                 guard healthy >= needed else { continue }
-                result[health.name] = "its host \(names) was down before this deploy; \(component.rawValue) keeps its quorum: "
+                result[health.name] = "its host \(names) was down before this deploy; \(component.rawValue)\(pool.map { " pool \($0)" } ?? "") keeps its quorum: "
                     + "\(healthy) of \(siblings.count) members healthy (\(needed) needed)"
             case .redundant:
                 guard healthy > 0 || health.running > 0 else { continue }

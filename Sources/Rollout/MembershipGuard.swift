@@ -341,9 +341,25 @@ public struct MinioPoolGrowth: Sendable, Equatable {
 
     /// The highest server number the pools name (`http://minio{1...4}/...` -> 4).
     static func lastServer(_ pools: [String]) -> Int? {
-        pools.compactMap { pool -> Int? in
-            guard let open = pool.firstIndex(of: "{"), let close = pool.firstIndex(of: "}") else { return nil }
-            return pool[pool.index(after: open)..<close].components(separatedBy: "...").last.flatMap { Int($0) }
-        }.max()
+        pools.compactMap { serverRange($0)?.upperBound }.max()
+    }
+
+    /// The server numbers a pool's endpoints name: `http://minio{5...8}/disk{1...2}` -> 5...8.
+    static func serverRange(_ pool: String) -> ClosedRange<Int>? {
+        let host = pool.dropFirst("http://".count).prefix { $0 != "/" }
+        guard let open = host.firstIndex(of: "{"), let close = host.firstIndex(of: "}") else { return nil }
+        let bounds = host[host.index(after: open)..<close].components(separatedBy: "...").compactMap { Int($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { return nil }
+        return bounds[0]...bounds[1]
+    }
+
+    /// The pool (1, 2, ...) a MinIO server belongs to, when its command names more than one: each
+    /// pool is an erasure set with a write quorum of its own, so health and the down-host
+    /// tolerance count a server among its pool's. Nil for one pool or another service.
+    public static func pool(of spec: ServiceSpec) -> Int? {
+        let pools = pools(spec)
+        guard pools.count > 1, let hostname = spec.TaskTemplate.ContainerSpec?.Hostname,
+              let number = Int(hostname.drop { !$0.isNumber }) else { return nil }
+        return pools.firstIndex { serverRange($0)?.contains(number) == true }.map { $0 + 1 }
     }
 }

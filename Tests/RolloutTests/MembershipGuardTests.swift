@@ -104,6 +104,51 @@ struct MembershipGuardTests {
         #expect(await swarm.writes == writes, "a second deploy writes nothing")
     }
 
+    /// Each pool is an erasure set with its own write quorum: two servers of the first pool down
+    /// lose its write quorum however many servers the new pool has up.
+    @Test func healthCountsAMinioServerAmongItsPoolsServers() async throws {
+        let (_, swarm) = try await Self.deployed()
+        let grown = try Cluster(InventoryLoader.parse(LabInventoryEdits.growingMinioByAPool(), file: "lab.yml"))
+        await swarm.label(grown.inventory)
+        try await FakeSwarmDeployTests.deploy(grown, on: swarm)
+        let steady = try await ClusterHealth.read(swarm, inventory: grown.inventory)
+        #expect(steady.quorums.filter { $0.family.hasPrefix("minio") }.map { "\($0.family) \($0.up)/\($0.members) \($0.needed)" }
+                == ["minio pool 1 4/4 3", "minio pool 2 4/4 3"])
+
+        await swarm.failTasks(of: "lab-storage_minio5")
+        let onePool2ServerDown = try await ClusterHealth.read(swarm, inventory: grown.inventory)
+        #expect(onePool2ServerDown.problems.contains("minio pool 2: 3 of 4 members up (write quorum held)"), "\(onePool2ServerDown.problems)")
+        await swarm.failTasks(of: "lab-storage_minio1")
+        await swarm.failTasks(of: "lab-storage_minio2")
+        let health = try await ClusterHealth.read(swarm, inventory: grown.inventory)
+        #expect(health.status == .failed)
+        // Counted over all eight servers, 5 of 8 up would have read as a write quorum held.
+        #expect(health.problems.contains("minio pool 1: 2 of 4 members up (write quorum lost)"), "\(health.problems)")
+    }
+
+    /// A deploy leaves a server whose host was already down only while its pool keeps its write
+    /// quorum: two of pool 2's four hosts down are not left, though six of eight servers run.
+    @Test(arguments: [(["lab-pool2-1"], ["lab-storage_minio5"]), (["lab-pool2-1", "lab-pool2-2"], [])])
+    func aDownHostsMinioServerIsLeftOnlyWhileItsPoolKeepsItsQuorum(down hosts: [String], left: [String]) async throws {
+        let (_, swarm) = try await Self.deployed()
+        let grown = try Cluster(InventoryLoader.parse(LabInventoryEdits.growingMinioByAPool(), file: "lab.yml"))
+        await swarm.label(grown.inventory)
+        try await FakeSwarmDeployTests.deploy(grown, on: swarm)
+        for host in hosts { await swarm.loseNode(host) }
+        let storage = try #require(grown.stages.first { $0.stage == .storage })
+        let servers = (1...8).map { "lab-storage_minio\($0)" }
+        let downServers = servers.prefix(4 + hosts.count).suffix(hosts.count)
+        let verdict = StageVerdict(services: servers.map { name in
+            downServers.contains(name) ? ServiceHealth(name: name, state: .waiting("its node is down"), running: 0, desired: 1)
+                : ServiceHealth(name: name, state: .healthy, running: 1, desired: 1)
+        })
+        let nodes = try await swarm.nodes()
+        let tolerated = DownHostTolerance.tolerated(verdict, stack: storage.spec, services: try await swarm.services(), tasks: try await swarm.tasks(),
+                                                    nodes: nodes, downAtStart: Set(nodes.filter { hosts.contains($0.hostname) }.map(\.ID)))
+        #expect(tolerated.keys.sorted() == left, "\(tolerated)")
+        if let reason = tolerated["lab-storage_minio5"] { #expect(reason.hasSuffix("minio pool 2 keeps its quorum: 3 of 4 members healthy (3 needed)"), "\(reason)") }
+    }
+
     @Test func minioGrowsByOnePoolPerDeploy() async throws {
         let (_, swarm) = try await Self.deployed()
         let two = try LabInventoryEdits.growingMinioByAPool(pool: 3, text: LabInventoryEdits.growingMinioByAPool())
