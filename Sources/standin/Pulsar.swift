@@ -239,43 +239,6 @@ func runInitializeClusterMetadata(_ arguments: [String]) -> Never {
     exit(0)
 }
 
-/// `bin/bookkeeper shell whatisinstanceid`: succeeds once the cluster metadata exists.
-func runBookkeeper(_ arguments: [String]) -> Never {
-    guard arguments.starts(with: ["shell", "whatisinstanceid"]) else {
-        Log.error("standin bookkeeper: only `shell whatisinstanceid` is implemented")
-        exit(2)
-    }
-    let uri = Environment.value("metadataServiceUri") ?? Environment.value("zkServers") ?? ""
-    let hosts = uri.hasPrefix("zk+hierarchical://") ? String(uri.dropFirst("zk+hierarchical://".count)) : uri
-    guard ZooKeeperClient(hosts).children("/ledgers") != nil else {
-        Log.error("Failed to get instance id: /ledgers does not exist")
-        exit(1)
-    }
-    Log.line("Metadata Service Uri: \(uri) InstanceId: standin")
-    exit(0)
-}
-
-func runBookie() -> Never {
-    let zk = ZooKeeperClient(Environment.value("zkServers") ?? "")
-    let address = Environment.value("advertisedAddress") ?? "bookie"
-    let registered = Lock()
-    var isRegistered = false
-    let readiness = Readiness(role: address, delay: 3) {
-        registered.run { isRegistered } ? nil : "registering with ZooKeeper"
-    }
-    Threads.start {
-        while !registered.run({ isRegistered }) {
-            if zk.create("/ledgers/available/\(address):3181") { registered.run { isRegistered = true } } else { Clock.sleep(1) }
-        }
-    }
-    Network.serve(port: 3181) { fd in close(fd) }
-    HTTP.serve(port: Environment.integer("httpServerPort", default: 8000)) { path in
-        guard path.hasPrefix("/api/v1/bookie/is_ready") else { return (404, "") }
-        return readiness.isReady ? (200, "OK version=\(standinVersion(default: "3.1.0"))") : (503, "Bookie is not ready")
-    }
-    parkForever()
-}
-
 func runBroker() -> Never {
     let store = Environment.value("metadataStoreUrl") ?? ""
     let zk = ZooKeeperClient(store.hasPrefix("zk:") ? String(store.dropFirst(3)) : store)
