@@ -38,6 +38,12 @@ public enum DeployAction: Sendable, Equatable {
     /// `etcdctl member remove` it, then remove its service, and wait until every member that stays
     /// is healthy. `member` and `peerURL` are its `--name` and `--initial-advertise-peer-urls`.
     case removeEtcdMember(id: String, name: String, member: String, peerURL: String)
+    /// A bookie the inventory no longer has (BookKeeper docs, "Decommission Bookies"): with every
+    /// bookie that stays writable, stop it (its service scaled to 0), `bookkeeper shell
+    /// decommissionbookie -bookieid` it once BookKeeper no longer lists it (its ledgers
+    /// re-replicated to the bookies that stay, its cookie removed), check that no ledger names it,
+    /// then remove its service. `bookie` is its bookie ID (`bookie3:3181`).
+    case decommissionBookie(id: String, name: String, bookie: String)
     /// A change to a service that can run only on hosts that are down: Swarm could never start its
     /// new task, so it is left as it is; the first deploy after a host returns makes it.
     case deferService(name: String, fields: [String], hosts: [String])
@@ -65,7 +71,7 @@ public enum DeployAction: Sendable, Equatable {
         case .createService(let spec), .updateService(_, let spec, _), .recreateService(_, let spec, _),
              .replaceEtcdMember(_, let spec, _), .addEtcdMember(let spec): return spec.Name
         case .removeService(_, let name), .leaveService(let name), .stopForSessionExpiry(_, let name, _),
-             .deferService(let name, _, _), .removeEtcdMember(_, let name, _, _): return name
+             .deferService(let name, _, _), .removeEtcdMember(_, let name, _, _), .decommissionBookie(_, let name, _): return name
         default: return nil
         }
     }
@@ -81,6 +87,7 @@ public enum DeployAction: Sendable, Equatable {
         case .replaceEtcdMember(_, _, let move): return .memberReplaced(from: move.from, to: move.to.joined(separator: ", "), dataLost: move.dataLost)
         case .addEtcdMember: return .memberAdded
         case .removeEtcdMember: return .memberRemoved
+        case .decommissionBookie(_, _, let bookie): return .bookieDecommissioned(bookie: bookie)
         default: return nil
         }
     }

@@ -118,11 +118,11 @@ public enum DeployPlanner {
                 default: return false
                 }
             }
-            // Members of a running etcd cluster that the inventory drops leave first, by etcd's
-            // procedure, one at a time, each followed by its gate: whether the members that stay
-            // are healthy is asked before the stage's other services change.
+            // Members of a running etcd cluster, and bookies, that the inventory drops leave first,
+            // by their tier's procedure, one at a time, each followed by its gate: whether the
+            // members that stay are healthy is asked before the stage's other services change.
             for stale in existing where !desiredNames.contains(stale.Spec.Name) {
-                guard let leaving = etcdLeaving(stale, members: members) else { continue }
+                guard let leaving = memberLeaving(stale, members: members, spec: spec) else { continue }
                 actions.append(leaving)
                 actions.append(.waitForService(prepared.stage, name: stale.Spec.Name))
             }
@@ -178,7 +178,7 @@ public enum DeployPlanner {
         }
         problems += rollingChangeProblems(actions, spec: spec)
         problems += MembershipGuard.problems(prepared, running: existing)
-        for stale in existing where !desiredNames.contains(stale.Spec.Name) && etcdLeaving(stale, members: members) == nil {
+        for stale in existing where !desiredNames.contains(stale.Spec.Name) && memberLeaving(stale, members: members, spec: spec) == nil {
             actions.append(.removeService(id: stale.ID, name: stale.Spec.Name))
         }
 
@@ -210,6 +210,36 @@ public enum DeployPlanner {
         return plans
     }
 
+    /// The step for a running member of a stateful tier that the stack drops while the tier stays:
+    /// etcd's member remove, or a bookie's decommission.
+    static func memberLeaving(_ stale: SwarmService, members: Int, spec: StackSpec) -> DeployAction? {
+        etcdLeaving(stale, members: members) ?? bookieLeaving(stale, spec: spec)
+    }
+
+    /// A bookie the stack drops while other bookies stay: decommissioned (BookKeeper docs,
+    /// "Decommission Bookies"), never just removed, which would leave its ledgers under-replicated.
+    static func bookieLeaving(_ stale: SwarmService, spec: StackSpec) -> DeployAction? {
+        guard stale.Spec.Labels?[Component.label] == Component.bookie.rawValue,
+              spec.services.contains(where: { $0.Labels?[Component.label] == Component.bookie.rawValue }) else { return nil }
+        return .decommissionBookie(id: stale.ID, name: stale.Spec.Name, bookie: bookieID(stale.Spec))
+    }
+
+    /// A bookie's ID as BookKeeper registers it: its advertised address and port 3181.
+    public static func bookieID(_ spec: ServiceSpec) -> String {
+        let advertised = spec.TaskTemplate.ContainerSpec?.Env?.first { $0.hasPrefix("advertisedAddress=") }
+            .map { String($0.dropFirst("advertisedAddress=".count)) }
+        let host = advertised ?? spec.TaskTemplate.ContainerSpec?.Hostname ?? String(spec.Name.split(separator: "_").last ?? "")
+        return "\(host):3181"
+    }
+
+    /// The ensemble size the brokers write ledgers with (`managedLedgerDefaultEnsembleSize`).
+    static func ensembleSize(_ spec: StackSpec) -> Int? {
+        spec.services.lazy.compactMap { service in
+            service.TaskTemplate.ContainerSpec?.Env?.first { $0.hasPrefix("managedLedgerDefaultEnsembleSize=") }
+                .flatMap { Int($0.dropFirst("managedLedgerDefaultEnsembleSize=".count)) }
+        }.first
+    }
+
     /// The step for a running service the stack drops that is a member of an etcd cluster that
     /// stays (`members` of it in the stack): `member remove`, then the service.
     static func etcdLeaving(_ stale: SwarmService, members: Int) -> DeployAction? {
@@ -224,11 +254,7 @@ public enum DeployPlanner {
     /// (BookKeeper keeps at least the ensemble size of writable bookies; DAY2-NOTES).
     static func rollingChangeProblems(_ actions: [DeployAction], spec: StackSpec) -> [StageFailure.Reason] {
         let bookies = spec.services.filter { $0.Labels?[Component.label] == Component.bookie.rawValue }
-        let ensemble = spec.services.lazy.compactMap { service in
-            service.TaskTemplate.ContainerSpec?.Env?.first { $0.hasPrefix("managedLedgerDefaultEnsembleSize=") }
-                .flatMap { Int($0.dropFirst("managedLedgerDefaultEnsembleSize=".count)) }
-        }.first
-        guard let ensemble else { return [] }
+        guard let ensemble = ensembleSize(spec) else { return [] }
         let changedBookie = actions.first { action in
             switch action {
             case .updateService, .recreateService: return component(of: action) == .bookie

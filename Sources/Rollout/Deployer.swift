@@ -38,13 +38,16 @@ public struct Deployer: Sendable {
     public let observer: any RolloutObserver
     /// How etcd is asked while a member is replaced; nil: `etcdctl` jobs on the swarm (`JobEtcdControl`).
     public let etcd: (any EtcdControl)?
+    /// How BookKeeper is asked while a bookie is decommissioned; nil: `bookkeeper shell` jobs on the swarm (`JobBookieControl`).
+    public let bookies: (any BookieControl)?
 
     public init(swarm: any SwarmAPI, options: Options = Options(), observer: any RolloutObserver = SilentObserver(),
-                etcd: (any EtcdControl)? = nil) {
+                etcd: (any EtcdControl)? = nil, bookies: (any BookieControl)? = nil) {
         self.swarm = swarm
         self.options = options
         self.observer = observer
         self.etcd = etcd
+        self.bookies = bookies
     }
 
     /// Deploys `stages` (already prepared and checked) in order.
@@ -269,6 +272,10 @@ public struct Deployer: Sendable {
                 let staying = Set(prepared.spec.services.map(\.Name))
                 try await removeEtcdMember(id: id, service: name, member: member, peerURL: peerURL, stage: prepared.stage,
                                            staying: snapshot.services(of: prepared.spec.name).filter { staying.contains($0.Spec.Name) })
+            case .decommissionBookie(let id, let name, let bookie):
+                let staying = Set(prepared.spec.services.map(\.Name))
+                try await decommissionBookie(id: id, service: name, bookie: bookie, stage: prepared.stage,
+                                             staying: snapshot.services(of: prepared.spec.name).filter { staying.contains($0.Spec.Name) })
             case .waitForService:
                 // Services the plan changes later may be down or broken now (a repair): not waited for.
                 try await waitUntilHealthy(prepared, waker: waker, run: &run, ignoring: plan.actions.pendingChanges(after: index),

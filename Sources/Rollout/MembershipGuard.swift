@@ -18,7 +18,8 @@ import SwarmModel
 ///   growth is only by a new server pool (MinIO docs, "Expand a MinIO deployment"): deploy adds
 ///   one whole pool (`MinioPoolGrowth`) and refuses any other change of the servers.
 /// - BookKeeper: a bookie leaves only after `bin/bookkeeper shell decommissionbookie` has
-///   re-replicated its ledgers (BookKeeper docs, "Decommission bookies"); adding one is safe.
+///   re-replicated its ledgers (BookKeeper docs, "Decommission bookies"): deploy does it, one per
+///   deploy and never below the ensemble size (`bookieRefusal`); adding one is safe.
 /// A tier that does not run yet is created freely, and so are stateless services.
 public enum MembershipGuard {
     /// The tiers whose members hold data or a quorum, in the order the stacks start them.
@@ -35,8 +36,16 @@ public enum MembershipGuard {
             let added = wanted.subtracting(now).sorted(), removed = now.subtracting(wanted).sorted()
             guard !added.isEmpty || !removed.isEmpty else { continue }
             // etcd's members join and leave by etcd's procedure (`EtcdGrowth`, `Deployer.removeEtcdMember`);
-            // a bookie added is safe as it is.
-            if tier == .etcd || (tier == .bookie && removed.isEmpty) { continue }
+            // a bookie added is safe as it is, and one leaves by decommission (`Deployer.decommissionBookie`).
+            if tier == .etcd { continue }
+            if tier == .bookie {
+                if let refusal = bookieRefusal(added: added, removed: removed, wanted: wanted.count,
+                                               ensemble: DeployPlanner.ensembleSize(prepared.spec)) {
+                    problems.append(.membershipChangeRefused(tier: tier.rawValue, running: now.count, wanted: wanted.count,
+                                                             added: added, removed: removed, procedure: refusal))
+                }
+                continue
+            }
             if tier == .minio, removed.isEmpty {
                 let growth = MinioPoolGrowth(running: running, wanted: prepared.spec.services)
                 if growth.isNewPool { continue }
@@ -55,6 +64,28 @@ public enum MembershipGuard {
         stages.flatMap { prepared in problems(prepared, running: snapshot.services(of: prepared.spec.name)).map { (prepared.stage, $0) } }
     }
 
+    /// Bookies leave one per deploy, by decommission, and never below the ensemble size
+    /// (BookKeeper docs, "Decommission Bookies": EnsembleSize >= WriteQuorum >= AckQuorum must
+    /// hold with one bookie less; no other operation at the same time).
+    static func bookieRefusal(added: [String], removed: [String], wanted: Int, ensemble: Int?) -> String? {
+        guard !removed.isEmpty else { return nil }
+        if !added.isEmpty {
+            return "bookies are added or decommissioned, not both in one deploy (a decommission re-replicates ledgers onto "
+                + "the bookies that stay, and nothing else may change meanwhile; BookKeeper docs, Decommission Bookies): "
+                + "deploy the added bookies first, then remove the other"
+        }
+        if removed.count > 1 {
+            return "one bookie is decommissioned per deploy (its ledgers re-replicated before the next goes; BookKeeper docs, "
+                + "Decommission Bookies): remove one bookie host from the inventory, deploy, then the next"
+        }
+        if let ensemble, wanted < ensemble {
+            return "\(wanted) bookies would stay, fewer than the ensemble size \(ensemble): ledgers could not be re-replicated "
+                + "and Pulsar could not write (BookKeeper docs, Decommission Bookies: EnsembleSize >= WriteQuorum >= AckQuorum "
+                + "must hold with one bookie less); add a bookie host first, or lower bookkeeper.ensemble in the inventory"
+        }
+        return nil
+    }
+
     static func procedure(_ tier: Component, growing: Bool) -> String {
         switch tier {
         case .zookeeper:
@@ -66,9 +97,6 @@ public enum MembershipGuard {
                 ? MinioPoolGrowth.sameSetRefusal + "N` in the inventory"
                 : "a MinIO server cannot be removed from its erasure set, and a pool only leaves whole after `mc admin decommission` "
                     + "(MinIO docs, Decommission a server pool): keep the inventory's minio hosts as they run"
-        case .bookie:
-            return "a bookie removed without decommissioning leaves its ledgers under-replicated: run `bin/bookkeeper shell "
-                + "decommissionbookie` for it first (BookKeeper docs, Decommission bookies); swarmstage does not remove bookies yet"
         default:
             return ""
         }
@@ -229,6 +257,9 @@ public enum MemberMoveGuard {
                 + (tier == Component.etcd.rawValue
                     ? "deploy first: it removes an etcd member the inventory no longer has by etcd's procedure (member remove "
                         + "while the others are healthy, then its service); then label"
+                    : tier == Component.bookie.rawValue
+                    ? "deploy first: it decommissions a bookie the inventory no longer has (stops it, re-replicates its ledgers "
+                        + "with bookkeeper shell decommissionbookie, then removes its service); then label"
                     : "\(MemberMoveGuard.leaving(tier)); keep the host's label in the inventory")
         }
     }
@@ -267,9 +298,6 @@ public enum MemberMoveGuard {
 
     static func leaving(_ tier: String) -> String {
         switch tier {
-        case Component.bookie.rawValue:
-            return "a bookie leaves only after `bin/bookkeeper shell decommissionbookie` has re-replicated its ledgers "
-                + "(BookKeeper docs, Decommission bookies), which swarmstage does not carry out yet"
         case Component.zookeeper.rawValue:
             return "ZooKeeper's server list changes only by a rolling restart that keeps a majority of the old ensemble "
                 + "(ZooKeeper Administrator's Guide), which swarmstage does not carry out yet"
@@ -284,8 +312,10 @@ public enum MemberMoveGuard {
             return "a member whose host still runs keeps its data there; swarmstage replaces an etcd member (member remove, "
                 + "member add, started with --initial-cluster-state existing) only once its host is down: stop that host first"
         case Component.bookie.rawValue:
-            return "a bookie with empty disks fails its cookie check; decommission the old bookie first "
-                + "(`bin/bookkeeper shell decommissionbookie`), which swarmstage does not carry out yet"
+            return "a bookie with empty disks fails its cookie check (BookKeeper docs, Bookie cookies): first drop the bookie "
+                + "from the inventory and deploy, which decommissions it (`bookkeeper shell decommissionbookie`: its ledgers "
+                + "re-replicated, its cookie removed), "
+                + "then give the new host the bookie role"
         case Component.zookeeper.rawValue:
             return "a ZooKeeper server with an empty data directory syncs from the leader while the rest of the ensemble keeps "
                 + "its majority, and swarmstage hands one on (and waits until it serves) only once its host is down: stop that host first"

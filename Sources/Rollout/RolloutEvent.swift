@@ -17,6 +17,8 @@ public enum RolloutEvent: Sendable {
         case memberAdded
         /// An etcd member the inventory no longer has, removed by etcd's procedure (member remove, then its service).
         case memberRemoved
+        /// A bookie the inventory no longer has, decommissioned (stopped, its ledgers re-replicated, its cookie removed), then its service removed.
+        case bookieDecommissioned(bookie: String)
     }
 
     case stageStarted(Stage, stack: String)

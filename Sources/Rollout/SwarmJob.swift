@@ -15,11 +15,14 @@ public struct SwarmJob: Sendable {
     /// Swarm secrets the job's container gets as files (a credential is read from one, never
     /// passed as an argument: a job's arguments are in its spec, readable by anyone with the API).
     public let secrets: [SecretReference]
+    /// The job's environment: where the cluster is (addresses, never a credential: a spec's
+    /// environment is readable by anyone with the API).
+    public let environment: [String]
 
     public struct NotEnded: Error {}
 
     public init(swarm: any SwarmAPI, image: String, network: String, constraints: [String], timeout: Duration, namePrefix: String,
-                secrets: [SecretReference] = []) {
+                secrets: [SecretReference] = [], environment: [String] = []) {
         self.swarm = swarm
         self.image = image
         self.network = network
@@ -27,6 +30,7 @@ public struct SwarmJob: Sendable {
         self.timeout = timeout
         self.namePrefix = namePrefix
         self.secrets = secrets
+        self.environment = environment
     }
 
     /// Runs `command` (replacing the image's entrypoint) or `args` (after it); whether it exited
@@ -42,7 +46,7 @@ public struct SwarmJob: Sendable {
         let name = "\(namePrefix)-\(UUID().uuidString.prefix(8).lowercased())"
         let spec = ServiceSpec(
             Name: name, Labels: ["io.swarmstage.job": label],
-            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Command: command, Args: args,
+            TaskTemplate: TaskSpec(ContainerSpec: ContainerSpec(Image: image, Command: command, Args: args, Env: environment.isEmpty ? nil : environment,
                                                                  Secrets: secrets.isEmpty ? nil : secrets),
                                    RestartPolicy: RestartPolicy(Condition: "none"),
                                    Placement: Placement(Constraints: constraints),

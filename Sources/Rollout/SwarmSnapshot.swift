@@ -103,7 +103,7 @@ public struct SwarmSnapshot: Sendable {
                 next.configs.append(SwarmFileObject(ID: "", Spec: .init(Name: config.name, Labels: config.labels)))
             case .removeConfig(let id, _):
                 next.configs.removeAll { $0.ID == id }
-            case .removeService(let id, _), .removeEtcdMember(let id, _, _, _):
+            case .removeService(let id, _), .removeEtcdMember(let id, _, _, _), .decommissionBookie(let id, _, _):
                 next.services.removeAll { $0.ID == id }
             case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _),
                  .replaceEtcdMember(_, let spec, _), .addEtcdMember(let spec):

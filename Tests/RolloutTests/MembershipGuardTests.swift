@@ -160,15 +160,9 @@ struct MembershipGuardTests {
         #expect(procedure.contains("adds 2 MinIO server pools at once") && procedure.contains("add one pool per deploy"), "\(procedure)")
     }
 
-    @Test func aBookieIsAddedFreelyButNotRemovedWithoutDecommission() async throws {
-        let (cluster, swarm) = try await Self.deployed()
-        var fewer = cluster
-        let pulsar = try #require(fewer.stages.firstIndex { $0.stage == .pulsar })
-        fewer.stages[pulsar].spec.services.removeAll { $0.Name == "lab-pulsar_bookie3" }
-        guard case .membershipChangeRefused("bookie", 3, 2, [], ["lab-pulsar_bookie3"], let procedure) = try await Self.refusal(fewer, on: swarm)
-        else { Issue.record("not a bookie removal refusal"); return }
-        #expect(procedure.contains("decommissionbookie"))
-
+    /// Removing one is a decommission (BookieDecommissionTests).
+    @Test func aBookieIsAddedFreely() async throws {
+        let (_, swarm) = try await Self.deployed()
         let more = try Self.lab(adding: ["lab-node1": ["bookie"]])
         await swarm.label(more.inventory)
         try await FakeSwarmDeployTests.deploy(more, on: swarm)

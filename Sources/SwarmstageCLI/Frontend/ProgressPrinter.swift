@@ -170,6 +170,9 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
             return "add an etcd member: member add --learner, start with --initial-cluster-state existing, member promote once it has caught up"
         case .memberRemoved:
             return "remove the etcd member: member remove (with every member that stays healthy), then its service"
+        case .bookieDecommissioned(let bookie):
+            return "decommission bookie \(bookie): stop it (with every bookie that stays writable), bookkeeper shell decommissionbookie "
+                + "(its ledgers re-replicated to the bookies that stay, its cookie removed), check no ledger names it, then remove its service"
         case .memberReplaced(let from, let to, let dataLost?):
             return "replace the etcd member: its data on \(from) is lost (etcd: \(dataLost)); member remove, member add, "
                 + "start again on \(to) with --initial-cluster-state existing in an empty data directory"
