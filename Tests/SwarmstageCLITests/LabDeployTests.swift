@@ -15,9 +15,14 @@ struct LabDeployTests {
     static let stacks = ["lab-storage", "lab-pulsar", "lab-milvus"]
 
     /// A secrets file as an operator would write one (mode 600).
+    /// One MinIO password for the whole run: a test that finds the cluster deployed by the one
+    /// before does not rotate it (every MinIO server and Milvus service restarted, minutes of CI);
+    /// the rotation itself is LabDayTwoTests' to prove.
+    static let password = UUID().uuidString
+
     static func secretsFile() throws -> String {
         let path = NSTemporaryDirectory() + "swarmstage-lab-secrets-\(UUID().uuidString.prefix(6))"
-        try "MINIO_ROOT_USER=lab-admin\nMINIO_ROOT_PASSWORD=\(UUID().uuidString)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "MINIO_ROOT_USER=lab-admin\nMINIO_ROOT_PASSWORD=\(password)\n".write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
         return path
     }

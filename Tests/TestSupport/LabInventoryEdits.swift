@@ -93,6 +93,11 @@ public enum LabInventoryEdits {
         ])
     }
 
+    /// inventory/lab.yml without lab-node4's bookie (bookie3, the last: the others keep their numbers).
+    public static func droppingBookie3() throws -> String {
+        try edited([("    roles: [minio, bookie, coord, index]\n", "    roles: [minio, coord, index]\n")])
+    }
+
     /// inventory/lab.yml with MinIO grown by a server pool: `hosts` new hosts (lab-pool2-1, ...,
     /// 10.77.0.31 on; pool 3's from 10.77.0.41) with the role minio in `pool` (numbered minio5 on, after the running pool).
     public static func growingMinioByAPool(hosts: Int = 4, pool: Int = 2, text: String? = nil) throws -> String {
