@@ -35,7 +35,7 @@ extension Deployer {
         }
         // Stopped first, as the procedure says: auto-recovery re-replicates only a bookie that is down.
         if (try? await swarm.service(id)) != nil {
-            try await stopForSessionExpiry(id, seconds: 0)
+            try await stopBookie(id)
             var listed = writable.contains(bookie)
             while listed {
                 guard ContinuousClock.now < deadline else {
@@ -55,5 +55,28 @@ extension Deployer {
                 + "their data is not re-replicated, so its service stays (stopped); see `bookkeeper shell listunderreplicated`")
         }
         try await ignoringMissing { try await swarm.removeService(id) }
+    }
+
+    /// Scales the bookie's service to 0 and waits until its task has stopped, within its stop
+    /// grace period and 30 s. A task on a node that is down is not waited for: it runs nowhere
+    /// (the host that held it is gone, the runbook's "a host died"), and Swarm, which cannot hear
+    /// from that node, keeps listing it as running.
+    func stopBookie(_ id: String) async throws {
+        let current = try await swarm.service(id)
+        if let replicas = current.Spec.Mode?.Replicated?.Replicas, replicas > 0 {
+            try await update(id) { current in
+                var spec = current.Spec
+                spec.Mode?.Replicated?.Replicas = 0
+                return spec
+            }
+        }
+        let grace = Duration.nanoseconds(current.Spec.TaskTemplate.ContainerSpec?.StopGracePeriod ?? 10_000_000_000)
+        let deadline = ContinuousClock.now + grace + .seconds(30)
+        let ready = Set(try await swarm.nodes().filter { $0.state == .ready }.map(\.ID))
+        while ContinuousClock.now < deadline {
+            let tasks = try await swarm.tasks(filters: .service(id))
+            if tasks.allSatisfy({ $0.Status.State.isTerminal || !ready.contains($0.NodeID ?? "") }) { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
     }
 }

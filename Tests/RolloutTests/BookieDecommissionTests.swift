@@ -24,9 +24,10 @@ struct BookieDecommissionTests {
         return (fewer, swarm, bookkeeper)
     }
 
-    static func deploy(_ cluster: Cluster, on swarm: FakeSwarm, bookies: FakeBookKeeper) async throws -> DeployReport {
+    static func deploy(_ cluster: Cluster, on swarm: FakeSwarm, bookies: FakeBookKeeper,
+                       only: Set<Stage> = Set(Stage.allCases)) async throws -> DeployReport {
         try await Deployer(swarm: swarm, options: FakeSwarmDeployTests.fast(), bookies: bookies)
-            .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: Set(Stage.allCases))
+            .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: only)
     }
 
     @Test func aBookieTheInventoryDropsIsStoppedDecommissionedCheckedAndThenRemoved() async throws {
@@ -58,6 +59,23 @@ struct BookieDecommissionTests {
         let writes = await swarm.writes
         _ = try await Self.deploy(fewer, on: swarm, bookies: bookkeeper)
         #expect(await swarm.writes == writes, "the second deploy writes nothing")
+    }
+
+    /// The runbook's "a host died", for its bookie: dropped from the inventory, it is decommissioned
+    /// from the copies on the other bookies; its task, listed as running on the dead node, is not waited for.
+    @Test func aDeadHostsBookieIsDecommissionedWithoutWaitingForItsTask() async throws {
+        let (fewer, swarm, bookkeeper) = try await Self.droppingBookie3()
+        await swarm.loseNode("lab-node4")
+        await bookkeeper.setDown("bookie3:3181")
+        let started = ContinuousClock.now
+        // (Stage 3 waits for lab-node4's coordinator: the runbook hands it on first.)
+        let report = try await Self.deploy(fewer, on: swarm, bookies: bookkeeper, only: [.pulsar])
+        // The bookie's stop grace period is 60 s: not waited out.
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(report.changes[.pulsar]?["lab-pulsar_bookie3"] == .bookieDecommissioned(bookie: "bookie3:3181"))
+        #expect(await !swarm.serviceList.contains { $0.Spec.Name == "lab-pulsar_bookie3" })
+        let ledgers = await bookkeeper.ledgers
+        #expect(ledgers.values.allSatisfy { !$0.contains("bookie3:3181") && Set($0).count == 2 }, "\(ledgers)")
     }
 
     @Test func aBookieIsNotDecommissionedWhileABookieThatStaysIsDown() async throws {

@@ -442,7 +442,9 @@ public actor FakeSwarm: SwarmAPI {
 
     private func shutDown(_ i: Int) {
         taskList[i].DesiredState = .shutdown
-        if !taskList[i].Status.State.isTerminal {
+        // A node that is down cannot report its task stopped: Swarm lists it as last seen.
+        let nodeDown = nodeList.first { $0.ID == taskList[i].NodeID }.map { $0.state != .ready } ?? false
+        if !taskList[i].Status.State.isTerminal, !nodeDown {
             taskList[i].Status = TaskStatus(Timestamp: tick(), State: .shutdown, Message: "shutdown")
         }
         taskList[i].Version = bump()
