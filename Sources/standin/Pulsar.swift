@@ -184,9 +184,29 @@ func runZooKeeper() -> Never {
                 Network.send(fd, "Node does not exist: \(words[1])\n.\n")
             }
         case ("create", 2):
+            // As ZooKeeper commits a write once a majority of the ensemble has logged it (the
+            // leader does not wait for a follower that is down; ZooKeeper internals, "Zab"), the
+            // peers are asked at once and the answer goes when a majority holds the path; a peer
+            // that missed it catches up from the others (the sync loop above).
             tree.insert(words[1])
-            for peer in peers { _ = ZooKeeperClient("\(peer.host):\(clientPort)").ask("replicate \(words[1])") }
-            Network.send(fd, "Created \(words[1])\n.\n")
+            let acks = Lock()
+            var acked = 1, answered = 0
+            for peer in peers {
+                Threads.start {
+                    let ok = ZooKeeperClient("\(peer.host):\(clientPort)").ask("replicate \(words[1])") == "OK"
+                    acks.run {
+                        answered += 1
+                        if ok { acked += 1 }
+                    }
+                }
+            }
+            let needed = ensemble.count / 2 + 1, started = Clock.now()
+            while acks.run({ acked < needed && answered < peers.count }), Clock.now() - started < 2.5 { Clock.sleep(0.02) }
+            if acks.run({ acked >= needed }) {
+                Network.send(fd, "Created \(words[1])\n.\n")
+            } else {
+                Network.send(fd, "KeeperErrorCode = ConnectionLoss for \(words[1]): no quorum\n.\n")
+            }
         default:
             Network.send(fd, "unknown command\n.\n")
         }
@@ -211,7 +231,16 @@ func runZooKeeperShell(_ arguments: [String]) -> Never {
     }
     let client = ZooKeeperClient(arguments[serverIndex + 1])
     let command = arguments[(serverIndex + 2)...].joined(separator: " ")
-    guard let answer = client.ask(command) else {
+    // ZooKeeper's client tries the servers of its connect string in turn until one takes its
+    // session (ClientCnxn), within the session timeout: a server that does not serve for a
+    // moment (its quorum check under load) is tried again, not taken for a failure.
+    var answer = client.ask(command)
+    let started = Clock.now()
+    while answer == nil, Clock.now() - started < 10 {
+        Clock.sleep(0.5)
+        answer = client.ask(command)
+    }
+    guard let answer else {
         Log.error("Connecting to \(arguments[serverIndex + 1]): connection refused")
         exit(1)
     }
