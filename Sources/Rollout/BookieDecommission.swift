@@ -62,15 +62,7 @@ extension Deployer {
     /// (the host that held it is gone, the runbook's "a host died"), and Swarm, which cannot hear
     /// from that node, keeps listing it as running.
     func stopBookie(_ id: String) async throws {
-        let current = try await swarm.service(id)
-        if let replicas = current.Spec.Mode?.Replicated?.Replicas, replicas > 0 {
-            try await update(id) { current in
-                var spec = current.Spec
-                spec.Mode?.Replicated?.Replicas = 0
-                return spec
-            }
-        }
-        let grace = Duration.nanoseconds(current.Spec.TaskTemplate.ContainerSpec?.StopGracePeriod ?? 10_000_000_000)
+        let grace = try await scaleToZero(id)
         let deadline = ContinuousClock.now + grace + .seconds(30)
         let ready = Set(try await swarm.nodes().filter { $0.state == .ready }.map(\.ID))
         while ContinuousClock.now < deadline {

@@ -511,6 +511,14 @@ public struct Deployer: Sendable {
     /// stopped, then `seconds` more. Already at 0 (a deploy run again after an interruption):
     /// no write, and the wait still applies.
     func stopForSessionExpiry(_ id: String, seconds: Int) async throws {
+        let grace = try await scaleToZero(id)
+        try await waitUntilGone(serviceID: id, within: grace + .seconds(30))
+        try await Task.sleep(for: options.sessionExpiryUnit * seconds)
+    }
+
+    /// Scales a replicated service to 0 (no write when it is already) and returns its stop grace
+    /// period (Docker's default 10 s when the spec has none), within which its tasks stop.
+    func scaleToZero(_ id: String) async throws -> Duration {
         let current = try await swarm.service(id)
         if let replicas = current.Spec.Mode?.Replicated?.Replicas, replicas > 0 {
             try await update(id) { current in
@@ -519,9 +527,7 @@ public struct Deployer: Sendable {
                 return spec
             }
         }
-        let grace = Duration.nanoseconds(current.Spec.TaskTemplate.ContainerSpec?.StopGracePeriod ?? 10_000_000_000)
-        try await waitUntilGone(serviceID: id, within: grace + .seconds(30))
-        try await Task.sleep(for: options.sessionExpiryUnit * seconds)
+        return .nanoseconds(current.Spec.TaskTemplate.ContainerSpec?.StopGracePeriod ?? 10_000_000_000)
     }
 
     func ignoringMissing(_ body: () async throws -> Void) async throws {
