@@ -234,7 +234,12 @@ public enum DeployPlanner {
 
     /// The ensemble size the brokers write ledgers with (`managedLedgerDefaultEnsembleSize`).
     static func ensembleSize(_ spec: StackSpec) -> Int? {
-        spec.services.lazy.compactMap { service in
+        ensembleSize(spec.services)
+    }
+
+    /// The ensemble size the brokers among `services` write ledgers with.
+    static func ensembleSize(_ services: [ServiceSpec]) -> Int? {
+        services.lazy.compactMap { service in
             service.TaskTemplate.ContainerSpec?.Env?.first { $0.hasPrefix("managedLedgerDefaultEnsembleSize=") }
                 .flatMap { Int($0.dropFirst("managedLedgerDefaultEnsembleSize=".count)) }
         }.first

@@ -120,10 +120,11 @@ public enum MembershipGuard {
 /// - MinIO: a server with empty drives is healed from the others; the heal must finish before
 ///   another server is replaced (MinIO docs, "Recover after drive failure"/"Recover after node failure").
 /// swarmstage carries out etcd's (deploy, `EtcdReplacement`), MinIO's (`label` waits for the
-/// heal, `MinioHealWait`, one server at a time) and ZooKeeper's (`label` checks the others'
-/// quorum first and waits until the server serves, `ZooKeeperSyncWait`, one at a time) for a
-/// member whose host is down; a bookie, and moving a member off a host that still runs, `label`
-/// refuses before any write.
+/// heal, `MinioHealWait`, one server at a time), ZooKeeper's (`label` checks the others'
+/// quorum first and waits until the server serves, `ZooKeeperSyncWait`, one at a time) and
+/// BookKeeper's (`label` decommissions the bookie before it writes, then waits until it takes
+/// writes on its new host, `BookieHandOverRun`, one at a time) for a member whose host is down;
+/// moving a member off a host that still runs, `label` refuses before any write.
 public enum MemberMoveGuard {
     public struct Move: Sendable, Equatable, CustomStringConvertible {
         public var tier: String
@@ -157,7 +158,8 @@ public enum MemberMoveGuard {
     /// down (MinIO heals it, `label` waits: `minioHandOvers`).
     public static func moves(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService], tasks: [SwarmTask]) -> [Move] {
         let all = candidates(plan, nodes: nodes, services: services, tasks: tasks)
-        let handedOver = Set(handOvers(all).map(\.service) + zooKeeperHandOvers(all, services: services).map(\.service))
+        let handedOver = Set(handOvers(all).map(\.service) + zooKeeperHandOvers(all, services: services).map(\.service)
+            + bookieHandOvers(all, services: services).map(\.service))
         return all.filter { candidate in
             // Swarm's start of an etcd member on the new host before deploy replaces it is refused by
             // etcd itself ("member ... has already been bootstrapped"), with nothing written to the data.
@@ -168,6 +170,10 @@ public enum MemberMoveGuard {
             if move.tier == Component.minio.rawValue, candidate.homeDown {
                 move.note = "MinIO heals one replaced server at a time (MinIO docs, Recover after node failure): hand on one, "
                     + "let `label` wait for its heal, then the next"
+            }
+            if move.tier == Component.bookie.rawValue, candidate.homeDown {
+                move.note = "BookKeeper re-replicates one lost bookie at a time (BookKeeper docs, Decommission Bookies): hand on one, "
+                    + "let `label` decommission it and wait until it takes writes on its new host, then the next"
             }
             if move.tier == Component.zookeeper.rawValue, candidate.homeDown {
                 move.note = "ZooKeeper takes one empty server at a time, while the others keep a majority that holds the data "
@@ -200,6 +206,24 @@ public enum MemberMoveGuard {
             ?? ZooKeeperSyncWait.host(of: only.move.service)
         return [ZooKeeperHandOver(service: only.move.service, host: host, from: only.move.from, to: only.move.to, toNodeID: only.toNodeID,
                                   others: ensemble.map(\.Spec.Name).filter { $0 != only.move.service }.sorted())]
+    }
+
+    /// The bookie `plan` hands from a host that is down to another, when it is the only bookie
+    /// moving (`label` decommissions it before it writes, `BookieHandOverRun`).
+    public static func bookieHandOvers(_ plan: NodeLabelPlan, nodes: [SwarmNode], services: [SwarmService],
+                                       tasks: [SwarmTask]) -> [BookieHandOver] {
+        bookieHandOvers(candidates(plan, nodes: nodes, services: services, tasks: tasks), services: services)
+    }
+
+    static func bookieHandOvers(_ candidates: [Candidate], services: [SwarmService]) -> [BookieHandOver] {
+        let moving = candidates.filter { $0.move.tier == Component.bookie.rawValue }
+        guard moving.count == 1, let only = moving.first, only.homeDown,
+              let service = services.first(where: { $0.Spec.Name == only.move.service }) else { return [] }
+        let bookies = services.filter { $0.Spec.Labels?[Component.label] == Component.bookie.rawValue }
+        let ensemble = DeployPlanner.ensembleSize(services.map(\.Spec))
+        return [BookieHandOver(service: only.move.service, bookie: DeployPlanner.bookieID(service.Spec), from: only.move.from,
+                               to: only.move.to, toNodeID: only.toNodeID,
+                               others: bookies.map(\.Spec.Name).filter { $0 != only.move.service }.sorted(), ensemble: ensemble)]
     }
 
     struct Candidate {
@@ -312,10 +336,10 @@ public enum MemberMoveGuard {
             return "a member whose host still runs keeps its data there; swarmstage replaces an etcd member (member remove, "
                 + "member add, started with --initial-cluster-state existing) only once its host is down: stop that host first"
         case Component.bookie.rawValue:
-            return "a bookie with empty disks fails its cookie check (BookKeeper docs, Bookie cookies): first drop the bookie "
-                + "from the inventory and deploy, which decommissions it (`bookkeeper shell decommissionbookie`: its ledgers "
-                + "re-replicated, its cookie removed), "
-                + "then give the new host the bookie role"
+            return "a bookie with empty disks fails its cookie check (BookKeeper docs, Bookie cookies), and swarmstage hands "
+                + "one on (decommissioning it first: `bookkeeper shell decommissionbookie`, its ledgers re-replicated, its cookie "
+                + "removed) only once its host is down: stop that host first, or drop the bookie from the inventory and deploy "
+                + "(which decommissions it), then give the new host the bookie role"
         case Component.zookeeper.rawValue:
             return "a ZooKeeper server with an empty data directory syncs from the leader while the rest of the ensemble keeps "
                 + "its majority, and swarmstage hands one on (and waits until it serves) only once its host is down: stop that host first"

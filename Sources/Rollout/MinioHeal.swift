@@ -63,6 +63,59 @@ enum HandOverTask {
             .max(by: { ($0.CreatedAt ?? EngineTime(nanoseconds: 0)) < ($1.CreatedAt ?? EngineTime(nanoseconds: 0)) }) else { return (false, nil) }
         return (false, "its task on \(host) is \(newest.Status.State.rawValue)" + (newest.Status.Err.map { ": \($0)" } ?? ""))
     }
+
+    /// What a hand-over's check found once the member's task runs on its new node.
+    enum Check<Done> {
+        case done(Done)
+        /// Not yet, and what the member said: told as progress when it changes.
+        case said(String)
+        /// Not yet, for a passing reason (a job that did not end, a name not in DNS yet): asked again.
+        case quiet(String)
+    }
+
+    /// Polls until `service`'s task runs on `nodeID` (named `host`) and `check` says it is done.
+    /// Progress names each change of what the member or its task says (a task Swarm rejects there,
+    /// its folders missing, shows at once); throws "`failing` on HOST within TIMEOUT: what it said last".
+    static func wait<Done>(_ swarm: any SwarmAPI, service name: String, nodeID: String, host: String, timeout: Duration, poll: Duration,
+                           failing: String, progress: @Sendable (String) -> Void,
+                           check: (SwarmService) async throws -> Check<Done>) async throws -> Done {
+        let deadline = ContinuousClock.now + timeout
+        var last = "its task has not started on \(host)"
+        while ContinuousClock.now < deadline {
+            let service = try await swarm.service(name)
+            let task = try await onNewNode(swarm, service: service, nodeID: nodeID, host: host)
+            var said = task.state, told = true
+            if task.running {
+                switch try await check(service) {
+                case .done(let done): return done
+                case .said(let text): said = text
+                case .quiet(let text): (said, told) = (text, false)
+                }
+            }
+            if let said {
+                if told, said != last { progress("\(name): \(said)") }
+                last = said
+            }
+            try await Task.sleep(for: poll)
+        }
+        throw HandOverError(service: name, problem: "\(failing) on \(host) within \(timeout): \(last)")
+    }
+
+    /// Those of `services` (by name, in that order) with a task running on a ready node: a job
+    /// placed by their constraints can run there (a task on a node that is down, which Swarm keeps
+    /// listing as running, cannot).
+    static func running(_ swarm: any SwarmAPI, services names: [String]) async throws -> [SwarmService] {
+        let ready = Set(try await swarm.nodes().filter { $0.state == .ready }.map(\.ID))
+        var running: [SwarmService] = []
+        for name in names {
+            guard let service = try? await swarm.service(name) else { continue }
+            let tasks = try await swarm.tasks(filters: .service(service.ID))
+            if tasks.contains(where: { $0.DesiredState == .running && $0.Status.State == .running && ready.contains($0.NodeID ?? "") }) {
+                running.append(service)
+            }
+        }
+        return running
+    }
 }
 
 /// Asks MinIO's admin API, as `mc admin heal ALIAS` does, from a one-shot job on the server's
@@ -139,39 +192,22 @@ public struct MinioHealWait: Sendable {
     }
 
     public func wait(_ handOver: MinioHandOver, progress: @Sendable (String) -> Void) async throws -> Outcome {
-        let deadline = ContinuousClock.now + timeout
-        var last = "its task has not started on \(handOver.to)"
-        while ContinuousClock.now < deadline {
-            let service = try await swarm.service(handOver.service)
-            let task = try await HandOverTask.onNewNode(swarm, service: service, nodeID: handOver.toNodeID, host: handOver.to)
-            if task.running {
-                var status: String?
-                do {
-                    status = try await heal.status(of: service)
-                } catch let error as MinioHealError {
-                    // Not answering yet (the server starts, its name is not in DNS yet): asked again.
-                    last = error.problem
-                } catch is SwarmJob.NotEnded {
-                    last = "mc admin heal did not end"
-                }
-                if let status {
-                    switch Self.reading(status) {
-                    case .success(let outcome?):
-                        return outcome
-                    case .success(nil):
-                        if status != last { progress("\(handOver.service): \(status)") }
-                        last = status
-                    case .failure(let error):
-                        throw MinioHealError(service: handOver.service, problem: error.problem)
-                    }
-                }
-            } else if let state = task.state {
-                // Said once per change: a task Swarm rejects there (its drive folders missing, say) shows at once.
-                if state != last { progress("\(handOver.service): \(state)") }
-                last = state
+        try await HandOverTask.wait(swarm, service: handOver.service, nodeID: handOver.toNodeID, host: handOver.to, timeout: timeout,
+                                    poll: poll, failing: "not healed", progress: progress) { service in
+            let status: String
+            do {
+                status = try await heal.status(of: service)
+            } catch let error as MinioHealError {
+                // Not answering yet (the server starts, its name is not in DNS yet): asked again.
+                return .quiet(error.problem)
+            } catch is SwarmJob.NotEnded {
+                return .quiet("mc admin heal did not end")
             }
-            try await Task.sleep(for: poll)
+            switch Self.reading(status) {
+            case .success(let outcome?): return .done(outcome)
+            case .success(nil): return .said(status)
+            case .failure(let error): throw MinioHealError(service: handOver.service, problem: error.problem)
+            }
         }
-        throw MinioHealError(service: handOver.service, problem: "not healed on \(handOver.to) within \(timeout): \(last)")
     }
 }

@@ -174,45 +174,22 @@ public struct ZooKeeperSyncWait: Sendable {
 
     /// Waits until the moved server's task runs on its new node and the server serves; returns what it said.
     public func wait(_ handOver: ZooKeeperHandOver, progress: @Sendable (String) -> Void) async throws -> ZooKeeperServerState {
-        let deadline = ContinuousClock.now + timeout
-        var last = "its task has not started on \(handOver.to)"
-        while ContinuousClock.now < deadline {
-            let service = try await swarm.service(handOver.service)
-            let task = try await HandOverTask.onNewNode(swarm, service: service, nodeID: handOver.toNodeID, host: handOver.to)
-            if task.running {
-                do {
-                    let asker = try await runningOthers(handOver).first ?? service
-                    if let state = try await status.states(of: [handOver.host], from: asker).first {
-                        if state.serves { return state }
-                        let said = state.problem ?? "does not serve"
-                        if said != last { progress("\(handOver.service): \(said)") }
-                        last = said
-                    }
-                } catch is SwarmJob.NotEnded {
-                    last = "zookeeper srvr did not end"
-                }
-            } else if let state = task.state {
-                if state != last { progress("\(handOver.service): \(state)") }
-                last = state
+        try await HandOverTask.wait(swarm, service: handOver.service, nodeID: handOver.toNodeID, host: handOver.to, timeout: timeout,
+                                    poll: poll, failing: "does not serve", progress: progress) { service in
+            do {
+                let asker = try await runningOthers(handOver).first ?? service
+                guard let state = try await status.states(of: [handOver.host], from: asker).first else { return .said("no answer") }
+                return state.serves ? .done(state) : .said(state.problem ?? "does not serve")
+            } catch is SwarmJob.NotEnded {
+                return .quiet("zookeeper srvr did not end")
             }
-            try await Task.sleep(for: poll)
         }
-        throw ZooKeeperHandOverError(service: handOver.service, problem: "does not serve on \(handOver.to) within \(timeout): \(last)")
     }
 
     /// The other servers with a task running on a ready node (a job placed by their constraints
     /// can run there), in the hand-over's order.
     func runningOthers(_ handOver: ZooKeeperHandOver) async throws -> [SwarmService] {
-        let ready = Set(try await swarm.nodes().filter { $0.state == .ready }.map(\.ID))
-        var running: [SwarmService] = []
-        for name in handOver.others {
-            guard let service = try? await swarm.service(name) else { continue }
-            let tasks = try await swarm.tasks(filters: .service(service.ID))
-            if tasks.contains(where: { $0.DesiredState == .running && $0.Status.State == .running && ready.contains($0.NodeID ?? "") }) {
-                running.append(service)
-            }
-        }
-        return running
+        try await HandOverTask.running(swarm, services: handOver.others)
     }
 
     /// A service's host name on the network: the stack's prefix dropped (`lab-pulsar_zk2` is `zk2`).

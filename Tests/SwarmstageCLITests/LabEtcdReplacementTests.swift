@@ -5,14 +5,17 @@ import SwarmModel
 import Testing
 import TestSupport
 
-/// The runbook's "a host is gone for good", for etcd (Debian's real etcd) and ZooKeeper: lab-node2
-/// loses power for good; its etcd member and ZooKeeper server are handed to lab-manager3 in the
-/// inventory; `label` hands zk2 on (the other servers' quorum checked first, then zk2 waited for
-/// until it has synced and serves) and `deploy` replaces etcd2 by etcd's procedure; the data
-/// written before is read from each new member alone.
+/// The runbook's "a host is gone for good", for etcd (Debian's real etcd), ZooKeeper and
+/// BookKeeper: lab-node2 loses power for good; its etcd member, ZooKeeper server and bookie are
+/// handed to lab-manager3 in the inventory; `label` hands zk2 on (the other servers' quorum
+/// checked first, then zk2 waited for until it has synced and serves) and bookie1 (the other
+/// bookies checked, bookie1 decommissioned before the labels are written, then waited for until
+/// it takes writes on its new host) and `deploy` replaces etcd2 by etcd's procedure; the data
+/// written before is read from each new member alone, and every ledger entry from the bookies.
+/// (MinIO's server is handed on by LabMinioReplacementTests.)
 /// Then the new member's disk is wiped where it runs (the guard against empty data): etcd refuses
 /// it, `health` says why, `deploy` replaces it there; the data is read from it again.
-@Suite("Replacing a dead host's etcd member on the lab", .enabled(if: Lab.enabled), .serialized)
+@Suite("Replacing a dead host's etcd member, ZooKeeper server and bookie on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabEtcdReplacementTests {
     typealias Deploy = LabDeployTests
 
@@ -21,7 +24,7 @@ struct LabEtcdReplacementTests {
     // stand-ins answer health from state checked in the background (before, a check waited on
     // the lookup of minio2 and timed out, and this test was off in CI).
     @Test
-    func aDeadHostsEtcdMemberAndZooKeeperServerAreReplacedAndTheDataReadBackFromThem() async throws {
+    func aDeadHostsEtcdMemberZooKeeperServerAndBookieAreReplacedAndTheDataReadBackFromThem() async throws {
         try await LabLock.outage {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
@@ -30,26 +33,54 @@ struct LabEtcdReplacementTests {
             let znode = "/swarmstage-test-\(UUID().uuidString.prefix(6).lowercased())"
             let created = try await Self.zookeeperShell(engine, servers: "zk1:2181,zk2:2181,zk3:2181", ["create", znode])
             #expect(created.succeeded, "\(created.output)")
+            // Three ledgers of 10 entries over an ensemble of 2 (BookKeeper's least loaded bookies take each).
+            var ledgers: [String] = []
+            for _ in 1...3 {
+                let test = try await LabBookieTests.shell(engine, ["simpletest", "-ensemble", "2", "-writeQuorum", "2", "-ackQuorum", "2",
+                                                                   "-numEntries", "10"])
+                #expect(test.succeeded, "\(test.output)")
+                if let line = test.output.split(separator: "\n").first(where: { $0.hasPrefix("Ledger ID: ") }) {
+                    ledgers.append(String(line.dropFirst("Ledger ID: ".count)))
+                }
+            }
+            #expect(!(try await LabBookieTests.ledgers(engine, on: "bookie1:3181").intersection(ledgers)).isEmpty, "bookie1 holds some of \(ledgers)")
 
             // lab-node2 is gone; its etcd member goes to lab-manager3, which gets the data directory
             // an operator creates (`swarmstage images` lists it).
             try await LabOutageTests.labScript(["kill-node", "lab-node2"])
             try await withCleanup {
                 try await LabHealthAndFaultTests.waitForNode("lab-node2", state: .down)
-                for folder in ["etcd", "zookeeper"] {
+                for folder in ["etcd", "zookeeper", "bookkeeper"] {
                     try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)", withIntermediateDirectories: true)
                 }
-                let handedOn = try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
-                                                                            in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3"))
+                let handedOn = try LabInventoryEdits.handingBookie(1, from: "lab-node2", to: "lab-manager3", in:
+                    try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
+                                                                 in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3")))
                 let file = try LabInventoryEdits.OperatorsFile(handedOn, tag: "lab-etcd2-to-manager3")
                 defer { file.remove() }
                 let inventory = file.path
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
                 let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
-                #expect(labelled.status == 0, "etcd2 and zk2 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
+                #expect(labelled.status == 0, "etcd2, zk2 and bookie1 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
                 #expect(labelled.output.contains("lab-pulsar_zk2: the other servers hold the quorum (zk1: "), "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_zk2: serves on lab-manager3 (zk2: follower"), "\(labelled.output)")
-                print("label handing etcd2 and zk2 on:\n\(labelled.output)")
+                #expect(labelled.output.contains("lab-pulsar_bookie1: decommissioned bookie1:3181; its ledgers are on bookie2:3181, bookie3:3181"),
+                        "\(labelled.output)")
+                #expect(labelled.output.contains("lab-pulsar_bookie1: bookie1:3181 takes writes on lab-manager3"), "\(labelled.output)")
+                print("label handing etcd2, zk2 and bookie1 on:\n\(labelled.output)")
+                // Every entry written before is read back; the new bookie1 is empty and takes a ledger of its own.
+                for ledger in ledgers {
+                    let read = try await LabBookieTests.shell(engine, ["readledger", "-ledgerid", ledger])
+                    #expect(read.succeeded && (0..<10).allSatisfy { read.output.contains("ledger\(ledger)-entry\($0)") }, "ledger \(ledger): \(read.output)")
+                }
+                #expect(try await LabBookieTests.ledgers(engine, on: "bookie1:3181").intersection(ledgers).isEmpty)
+                let onAll = try await LabBookieTests.shell(engine, ["simpletest", "-ensemble", "3", "-writeQuorum", "3", "-ackQuorum", "3",
+                                                                    "-numEntries", "5"])
+                let newLedger = onAll.output.split(separator: "\n").first { $0.hasPrefix("Ledger ID: ") }.map { String($0.dropFirst("Ledger ID: ".count)) }
+                #expect(onAll.succeeded && newLedger != nil, "\(onAll.output)")
+                let onManager3 = (try? String(contentsOfFile: "\(lab.directory)/nodes/lab-manager3/mnt/data/bookkeeper/ledgers/current/ledger-\(newLedger ?? "")",
+                                              encoding: .utf8)) ?? ""
+                #expect(onManager3.split(separator: "\n").count == 5, "bookie1's disk on lab-manager3: \(onManager3)")
                 // zk2 alone, out of the data directory it started with empty, holds what was written before.
                 let listed = try await Self.zookeeperShell(engine, servers: "zk2:2181", ["ls", "/"])
                 #expect(listed.succeeded && listed.output.contains(String(znode.dropFirst())), "\(listed.output)")
@@ -181,22 +212,27 @@ struct LabEtcdReplacementTests {
     }
 
     /// The lab as other tests expect it: lab-node2 back, the stacks removed, etcd's data
-    /// (whose membership changed) cleared so the next deploy starts a new cluster, the
-    /// inventory's labels again.
+    /// (whose membership changed) cleared so the next deploy starts a new cluster, ZooKeeper's
+    /// and the bookies' too (bookie1's cookie now names lab-manager3's disks: the next deploy
+    /// starts Pulsar's metadata and ledgers afresh), the inventory's labels again.
     static func restore(lab: Lab) async throws {
         try await LabOutageTests.labScript(["start-node", "lab-node2"])
-        try await restartingEtcd(lab: lab)
-        try? FileManager.default.removeItem(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/zookeeper")
+        try await restartingEtcd(lab: lab, alsoClearing: ["zookeeper", "bookkeeper"])
+        for folder in ["zookeeper", "bookkeeper"] {
+            try? FileManager.default.removeItem(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)")
+        }
     }
 
     /// The stacks removed, every node's etcd data cleared, the inventory's labels again: the
     /// next deploy starts a cluster of the inventory's three members.
-    static func restartingEtcd(lab: Lab) async throws {
+    static func restartingEtcd(lab: Lab, alsoClearing others: [String] = []) async throws {
         try await Deploy.teardownAll()
         for node in (try? FileManager.default.contentsOfDirectory(atPath: "\(lab.directory)/nodes")) ?? [] {
-            let folder = "\(lab.directory)/nodes/\(node)/mnt/data/etcd"
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-                try FileManager.default.removeItem(atPath: "\(folder)/\(entry)")
+            for data in ["etcd"] + others {
+                let folder = "\(lab.directory)/nodes/\(node)/mnt/data/\(data)"
+                for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                    try FileManager.default.removeItem(atPath: "\(folder)/\(entry)")
+                }
             }
         }
         #expect(try await Deploy.swarmstage(["label"]).status == 0)

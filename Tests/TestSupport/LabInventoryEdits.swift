@@ -51,6 +51,11 @@ public enum LabInventoryEdits {
         try handingMember("zk", number, from: from, to: to, in: text)
     }
 
+    /// inventory/lab.yml with `from`'s bookie (bookie`number`) handed to `to` under its number.
+    public static func handingBookie(_ number: Int, from: String, to: String, in text: String? = nil) throws -> String {
+        try handingMember("bookie", number, from: from, to: to, in: text)
+    }
+
     /// `from`'s member of `role` handed to `to` under its numbered label (`role``number`).
     static func handingMember(_ role: String, _ number: Int, from: String, to: String, in text: String?) throws -> String {
         var lines = (try text ?? String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8))

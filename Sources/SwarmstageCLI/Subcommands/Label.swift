@@ -15,13 +15,17 @@ struct Label: AsyncParsableCommand {
         matched, or the new labels would move a running etcd, ZooKeeper, MinIO or bookie member to \
         another node (where it would start with no data) or stop it where it runs (an etcd member \
         the inventory drops leaves by deploy's member remove first: deploy, then label), nothing is written and the exit code is 3. \
-        Three exceptions, each a tier's procedure for a host that is down: an etcd member handed on \
+        Four exceptions, each a tier's procedure for a host that is down: an etcd member handed on \
         (deploy replaces it); one MinIO server handed on: label waits until it runs on its new \
-        host and MinIO has healed its empty drives from the other servers; and one ZooKeeper server \
+        host and MinIO has healed its empty drives from the other servers; one ZooKeeper server \
         handed on: label first asks the other servers (srvr) and writes nothing (exit 3) unless a \
         majority of the ensemble serves among them with a leader, then waits until the moved server \
-        has synced and serves (--heal-timeout for both waits; exit 2 if not). Exit 4 when the Engine \
-        is unreachable or not a manager.
+        has synced and serves; and one bookie handed on: label writes nothing (exit 3) unless every \
+        other bookie takes writes and they are at least the ensemble size, decommissions the bookie \
+        (bookkeeper shell decommissionbookie: its ledgers re-replicated, its cookie removed) before \
+        it writes the labels, then waits until the bookie takes writes on its new host \
+        (--heal-timeout for each wait; exit 2 if not). Exit 4 when the Engine is unreachable or not \
+        a manager.
         """
     )
 
@@ -34,7 +38,7 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Also remove labels the inventory does not manage.")
     var prune = false
 
-    @Option(help: "Seconds (1 to 86400) to wait for a MinIO server handed to a new host to run there and heal its drives, or a ZooKeeper server to sync and serve.")
+    @Option(help: "Seconds (1 to 86400) to wait for a MinIO server handed to a new host to run there and heal its drives, a ZooKeeper server to sync and serve, or a bookie to be decommissioned and take writes again.")
     var healTimeout = 900
 
     func validate() throws {
@@ -53,29 +57,33 @@ struct Label: AsyncParsableCommand {
         }
         // A member of a running stateful tier must not be moved to another node by its labels, nor
         // stopped where it runs before its tier's procedure has removed it (one read of the swarm for
-        // all three); a MinIO or ZooKeeper server whose host is down is handed on, and its heal or sync waited for.
-        let (moves, stops, handOvers, zooKeeperHandOvers) = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
-        guard moves.isEmpty else {
-            throw Failure(message: moves.map { "error: \($0)" }.joined(separator: "\n")
+        // all); a MinIO or ZooKeeper server or a bookie whose host is down is handed on by its tier's procedure.
+        let changes = try await Self.memberChanges(plan, inventory: inventory, engine: engine)
+        guard changes.moves.isEmpty else {
+            throw Failure(message: changes.moves.map { "error: \($0)" }.joined(separator: "\n")
                 + "\nkeep the member's label on the node that holds its data (see the README's runbook, \"A host died\"); nothing was written",
                 code: .usage)
         }
-        guard stops.isEmpty else {
-            throw Failure(message: stops.map { "error: \($0)" }.joined(separator: "\n") + "\nnothing was written", code: .usage)
+        guard changes.stops.isEmpty else {
+            throw Failure(message: changes.stops.map { "error: \($0)" }.joined(separator: "\n") + "\nnothing was written", code: .usage)
         }
         if plan.changes.isEmpty {
             Console.out("all \(plan.updates.count) nodes already carry their labels; nothing to do")
             return
         }
-        for handOver in handOvers { Console.out("note: \(handOver)") }
-        for handOver in zooKeeperHandOvers { Console.out("note: \(handOver)") }
+        for handOver in changes.minio { Console.out("note: \(handOver)") }
+        for handOver in changes.zooKeeper { Console.out("note: \(handOver)") }
+        for handOver in changes.bookies { Console.out("note: \(handOver)") }
         if dryRun {
-            if !zooKeeperHandOvers.isEmpty { Console.out("note: before writing, label asks the other ZooKeeper servers whether a majority serves") }
+            if !changes.zooKeeper.isEmpty { Console.out("note: before writing, label asks the other ZooKeeper servers whether a majority serves") }
+            if !changes.bookies.isEmpty {
+                Console.out("note: before writing, label checks that every other bookie takes writes, then decommissions the bookie")
+            }
             Console.out("dry run: \(plan.changes.count) nodes would change; nothing was written")
             return
         }
         let zooKeeper = ZooKeeperSyncWait(swarm: engine, status: ZooKeeperStatusJob(swarm: engine), timeout: .seconds(healTimeout))
-        for handOver in zooKeeperHandOvers {
+        for handOver in changes.zooKeeper {
             do {
                 let states = try await zooKeeper.checkQuorum(handOver)
                 Console.out("\(handOver.service): the other servers hold the quorum (\(states.map(\.description).joined(separator: "; ")))")
@@ -83,10 +91,13 @@ struct Label: AsyncParsableCommand {
                 throw Failure(message: "error: \(error)\nnothing was written", code: .usage)
             }
         }
+        let bookies = BookieHandOverRun(swarm: engine, timeout: .seconds(healTimeout))
+        try await Self.decommission(changes.bookies, run: bookies)
         let updated = try await labeler.apply(plan, inventory: inventory, prune: prune)
         Console.out("labelled \(updated) node\(updated == 1 ? "" : "s")")
-        try await Self.waitForHeals(handOvers, engine: engine, timeout: .seconds(healTimeout))
-        try await Self.waitForSyncs(zooKeeperHandOvers, wait: zooKeeper)
+        try await Self.waitForHeals(changes.minio, engine: engine, timeout: .seconds(healTimeout))
+        try await Self.waitForSyncs(changes.zooKeeper, wait: zooKeeper)
+        try await Self.waitForBookies(changes.bookies, run: bookies)
     }
 }
 
@@ -128,24 +139,65 @@ extension Label {
 }
 
 extension Label {
-    /// The members of the cluster's stateful tiers that `plan` would move, and those it would
-    /// stop where they run (MemberMoveGuard), from one read of the swarm.
-    static func memberChanges(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws
-        -> (moves: [MemberMoveGuard.Move], stops: [MemberMoveGuard.Stop], handOvers: [MinioHandOver],
-            zooKeeperHandOvers: [ZooKeeperHandOver]) {
-        guard !plan.changes.isEmpty else { return ([], [], [], []) }
+    /// Decommissions each bookie handed on, before any label is written: a check that fails
+    /// writes nothing (exit 3); a decommission that fails leaves the labels unwritten (exit 2).
+    static func decommission(_ handOvers: [BookieHandOver], run: BookieHandOverRun) async throws {
+        for handOver in handOvers {
+            do {
+                let others = try await run.decommission(handOver, progress: { Console.out($0) })
+                Console.out("\(handOver.service): decommissioned \(handOver.bookie); its ledgers are on \(others.joined(separator: ", "))")
+            } catch let error as HandOverError {
+                throw Failure(message: "error: \(error)\nnothing was written", code: .usage)
+            } catch let failed as BookieHandOverRun.Failed {
+                throw Failure(message: "error: \(failed)\nthe labels are not written; run label again once BookKeeper has "
+                    + "re-replicated the bookie's ledgers (`bookkeeper shell listunderreplicated`)", code: .failed)
+            }
+        }
+    }
+
+    /// Waits for each bookie handed on to take writes on its new host.
+    static func waitForBookies(_ handOvers: [BookieHandOver], run: BookieHandOverRun) async throws {
+        for handOver in handOvers {
+            Console.out("\(handOver.service): waiting until \(handOver.bookie) takes writes on \(handOver.to)")
+            do {
+                try await run.wait(handOver, progress: { Console.out($0) })
+                Console.out("\(handOver.service): \(handOver.bookie) takes writes on \(handOver.to)")
+            } catch let error as HandOverError {
+                throw Failure(message: "error: \(error); the labels are written and the bookie is decommissioned: follow it with "
+                    + "`bookkeeper shell listbookies -rw` and the bookie's log on \(handOver.to)", code: .failed)
+            }
+        }
+    }
+}
+
+extension Label {
+    /// What a label change does to the members of the cluster's stateful tiers.
+    struct MemberChanges {
+        var moves: [MemberMoveGuard.Move] = []
+        var stops: [MemberMoveGuard.Stop] = []
+        var minio: [MinioHandOver] = []
+        var zooKeeper: [ZooKeeperHandOver] = []
+        var bookies: [BookieHandOver] = []
+    }
+
+    /// The members of the cluster's stateful tiers that `plan` would move, those it would stop
+    /// where they run, and those it hands on from a host that is down (MemberMoveGuard), from one
+    /// read of the swarm.
+    static func memberChanges(_ plan: NodeLabelPlan, inventory: Inventory, engine: any SwarmAPI) async throws -> MemberChanges {
+        guard !plan.changes.isEmpty else { return MemberChanges() }
         var services: [SwarmService] = [], tasks: [SwarmTask] = []
         for stage in Stage.allCases {
             let namespace = Filters.stack(inventory.cluster.stackName(for: stage))
             services += try await engine.services(filters: namespace, status: false)
             tasks += try await engine.tasks(filters: namespace)
         }
-        guard !services.isEmpty else { return ([], [], [], []) }
+        guard !services.isEmpty else { return MemberChanges() }
         let nodes = try await engine.nodes()
-        return (MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks),
-                MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks),
-                MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks),
-                MemberMoveGuard.zooKeeperHandOvers(plan, nodes: nodes, services: services, tasks: tasks))
+        return MemberChanges(moves: MemberMoveGuard.moves(plan, nodes: nodes, services: services, tasks: tasks),
+                             stops: MemberMoveGuard.stops(plan, nodes: nodes, services: services, tasks: tasks),
+                             minio: MemberMoveGuard.minioHandOvers(plan, nodes: nodes, services: services, tasks: tasks),
+                             zooKeeper: MemberMoveGuard.zooKeeperHandOvers(plan, nodes: nodes, services: services, tasks: tasks),
+                             bookies: MemberMoveGuard.bookieHandOvers(plan, nodes: nodes, services: services, tasks: tasks))
     }
 }
 
