@@ -15,15 +15,11 @@ public protocol BookieControl: Sendable {
 }
 
 /// A bookkeeper shell command that failed, with what it said.
-public struct BookieCommandError: Error, Sendable, CustomStringConvertible {
-    public var command: String
-    public var output: String
-    public var description: String { "bookkeeper shell \(command) failed: \(output.isEmpty ? "no output" : output)" }
+public typealias BookieCommandError = MemberCommandError<BookKeeperShell>
 
-    public init(command: String, output: String) {
-        self.command = command
-        self.output = output
-    }
+/// BookKeeper's administration shell, `bin/bookkeeper shell`.
+public enum BookKeeperShell: MemberCommandTool {
+    public static let name = "bookkeeper shell"
 }
 
 /// Runs `bin/bookkeeper shell` where a bookie runs: a one-shot Swarm job from a staying bookie's

@@ -19,15 +19,11 @@ public protocol EtcdControl: Sendable {
 }
 
 /// An etcdctl command etcd refused, with what it said.
-public struct EtcdCommandError: Error, Sendable, CustomStringConvertible {
-    public var command: String
-    public var output: String
-    public var description: String { "etcdctl \(command) failed: \(output.isEmpty ? "no output" : output)" }
+public typealias EtcdCommandError = MemberCommandError<Etcdctl>
 
-    public init(command: String, output: String) {
-        self.command = command
-        self.output = output
-    }
+/// etcd's command-line client.
+public enum Etcdctl: MemberCommandTool {
+    public static let name = "etcdctl"
 }
 
 /// Runs `etcdctl` where a client of the cluster runs: a one-shot Swarm job on the stack's
