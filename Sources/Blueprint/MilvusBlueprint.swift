@@ -92,7 +92,6 @@ struct Builder {
     var cluster: ClusterSettings { inventory.cluster }
     var images: ImageMap { inventory.images }
     var dataRoot: String { cluster.dataRoot }
-    var inventoryName: String { URL(fileURLWithPath: inventory.file).lastPathComponent }
 
     // MARK: names every stage uses
 

@@ -38,6 +38,20 @@ struct StackFilesTests {
         #expect(before["zookeeper-conf"]?.hasPrefix("lab_zookeeper-conf-") == true)
     }
 
+    /// A config's name follows its content; the same inventory read from a file of another name
+    /// (an operator's copy, a renamed file) gives the same configs, so a deploy from it replaces
+    /// none and restarts nothing. Only the stack files' header comment names the file.
+    @Test func theInventoryFilesNameChangesNoConfig() throws {
+        let text = try String(contentsOfFile: RepositoryPaths.path(RepositoryPaths.labInventory), encoding: .utf8)
+        let one = MilvusBlueprint.make(try InventoryLoader.parse(text, file: "inventory/lab.yml"))
+        let other = MilvusBlueprint.make(try InventoryLoader.parse(text, file: "/tmp/operators-copy.yml"))
+        #expect(one.stacks.flatMap(\.compose.configs).map(\.name) == other.stacks.flatMap(\.compose.configs).map(\.name))
+        let files = StackFiles.render(one), otherFiles = StackFiles.render(other)
+        #expect(files.filter { $0.path.hasPrefix("configs/") } == otherFiles.filter { $0.path.hasPrefix("configs/") })
+        #expect(files.first { $0.path == "1-storage.yml" }?.contents.contains("from lab.yml;") == true)
+        #expect(otherFiles.first { $0.path == "1-storage.yml" }?.contents.contains("from operators-copy.yml;") == true)
+    }
+
     @Test func stackFilesParseAndReferenceOnlyDefinedObjects() throws {
         let blueprint = MilvusBlueprint.make(try RepositoryPaths.inventory(RepositoryPaths.labInventory))
         for file in StackFiles.render(blueprint) where file.path.hasSuffix(".yml") {

@@ -15,7 +15,7 @@ extension Builder {
         config(Self.milvusYAML, file: "milvus.yaml",
                contents: ConfigFiles.milvus(etcdEndpoints: etcdNames.map { "\($0):2379" },
                                    authorization: inventory.cluster.milvusAuthorization,
-                                   sessionTTL: inventory.cluster.milvusSessionTTLSeconds, inventoryName: inventoryName),
+                                   sessionTTL: inventory.cluster.milvusSessionTTLSeconds),
                into: &draft)
     }
 
@@ -80,7 +80,7 @@ extension Builder {
     }
 
     func milvusBalancer(into draft: inout StageDraft) {
-        config("milvus-lb-nginx", file: "milvus-lb.nginx.conf", contents: ConfigFiles.milvusBalancer(inventoryName: inventoryName),
+        config("milvus-lb-nginx", file: "milvus-lb.nginx.conf", contents: ConfigFiles.milvusBalancer(),
                into: &draft)
         var balancer = base("milvus-lb", image: images[.nginx], stage: .milvus, component: .milvusLB)
         balancer.configs = [ServiceFileReference(source: "milvus-lb-nginx", target: "/etc/nginx/nginx.conf")]

@@ -49,7 +49,7 @@ extension Builder {
 
     func minioBalancer(into draft: inout StageDraft) {
         config("minio-lb-nginx", file: "minio-lb.nginx.conf",
-               contents: ConfigFiles.minioBalancer(minioHosts: minioNames, inventoryName: inventoryName), into: &draft)
+               contents: ConfigFiles.minioBalancer(minioHosts: minioNames), into: &draft)
         var balancer = base("minio-lb", image: images[.nginx], stage: .storage, component: .minioLB)
         balancer.configs = [ServiceFileReference(source: "minio-lb-nginx", target: "/etc/nginx/nginx.conf")]
         // Published only when the inventory's `expose:` asks: Milvus reaches MinIO over the overlay.

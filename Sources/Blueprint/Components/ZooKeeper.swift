@@ -7,7 +7,7 @@ import SwarmModel
 extension Builder {
     func zookeeperMembers(into draft: inout StageDraft) {
         config("zookeeper-conf", file: "zookeeper.conf",
-               contents: ConfigFiles.zookeeper(zkHosts: zkNames, inventoryName: inventoryName), into: &draft)
+               contents: ConfigFiles.zookeeper(zkHosts: zkNames), into: &draft)
         for (index, name) in zkNames.enumerated() {
             var service = pulsarService(name, component: .zookeeper)
             service.hostname = name
