@@ -5,17 +5,18 @@ import SwarmModel
 import Testing
 import TestSupport
 
-/// The runbook's "a host is gone for good", for etcd (Debian's real etcd), ZooKeeper and
-/// BookKeeper: lab-node2 loses power for good; its etcd member, ZooKeeper server and bookie are
-/// handed to lab-manager3 in the inventory; `label` hands zk2 on (the other servers' quorum
-/// checked first, then zk2 waited for until it has synced and serves) and bookie1 (the other
-/// bookies checked, bookie1 decommissioned before the labels are written, then waited for until
-/// it takes writes on its new host) and `deploy` replaces etcd2 by etcd's procedure; the data
-/// written before is read from each new member alone, and every ledger entry from the bookies.
-/// (MinIO's server is handed on by LabMinioReplacementTests.)
+/// The runbook's "a host is gone for good", done whole: lab-node2 (etcd2, zk2, minio2, bookie1,
+/// a broker, index1) loses power for good; the inventory gives every role it had to the spare
+/// lab-manager3 under the same numbers; `label` hands zk2 on (the other servers' quorum checked
+/// first, then zk2 waited for until it has synced and serves), minio2 (waited for until MinIO has
+/// healed its empty drives) and bookie1 (the other bookies checked, bookie1 decommissioned
+/// before the labels are written, then waited for until it takes writes on its new host);
+/// `deploy` replaces etcd2 by etcd's procedure and moves the broker and index1; deploy and
+/// health end 0; the data written before is read from each new member: a key from etcd2 alone,
+/// a znode from zk2 alone, every object from minio2, every ledger entry from the bookies.
 /// Then the new member's disk is wiped where it runs (the guard against empty data): etcd refuses
 /// it, `health` says why, `deploy` replaces it there; the data is read from it again.
-@Suite("Replacing a dead host's etcd member, ZooKeeper server and bookie on the lab", .enabled(if: Lab.enabled), .serialized)
+@Suite("Replacing a dead host's every member on the lab", .enabled(if: Lab.enabled), .serialized)
 struct LabEtcdReplacementTests {
     typealias Deploy = LabDeployTests
 
@@ -24,7 +25,7 @@ struct LabEtcdReplacementTests {
     // stand-ins answer health from state checked in the background (before, a check waited on
     // the lookup of minio2 and timed out, and this test was off in CI).
     @Test
-    func aDeadHostsEtcdMemberZooKeeperServerAndBookieAreReplacedAndTheDataReadBackFromThem() async throws {
+    func aDeadHostsRolesAllGoToASpareAndEveryKeyObjectAndEntryIsReadBack() async throws {
         try await LabLock.outage {
             let lab = try Lab.require()
             let secrets = try Deploy.secretsFile()
@@ -44,30 +45,48 @@ struct LabEtcdReplacementTests {
                 }
             }
             #expect(!(try await LabBookieTests.ledgers(engine, on: "bookie1:3181").intersection(ledgers)).isEmpty, "bookie1 holds some of \(ledgers)")
+            // Four objects through minio-lb (8 drives, parity 4: each on at least 5, among them minio2's).
+            let run = UUID().uuidString.prefix(6)
+            let objects = (1...4).map { (key: "lab-test/\(run)/object-\($0)", value: "value-\($0)-\(run)") }
+            for (key, value) in objects {
+                let put = try await LabMinio.mc(engine, ["put", "http://minio-lb:9000/\(key)", value])
+                #expect(put.succeeded, "\(key): \(put.output)")
+            }
 
-            // lab-node2 is gone; its etcd member goes to lab-manager3, which gets the data directory
-            // an operator creates (`swarmstage images` lists it).
+            // lab-node2 is gone for good; every role it had goes to the spare lab-manager3, which gets
+            // the data directories an operator creates (`swarmstage images` lists them).
             try await LabOutageTests.labScript(["kill-node", "lab-node2"])
             try await withCleanup {
                 try await LabHealthAndFaultTests.waitForNode("lab-node2", state: .down)
-                for folder in ["etcd", "zookeeper", "bookkeeper"] {
-                    try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)", withIntermediateDirectories: true)
-                }
-                let handedOn = try LabInventoryEdits.handingBookie(1, from: "lab-node2", to: "lab-manager3", in:
-                    try LabInventoryEdits.handingZooKeeperServer(2, from: "lab-node2", to: "lab-manager3",
-                                                                 in: try LabInventoryEdits.handingNode2sEtcdMember(to: "lab-manager3")))
-                let file = try LabInventoryEdits.OperatorsFile(handedOn, tag: "lab-etcd2-to-manager3")
+                let file = try LabInventoryEdits.OperatorsFile(try LabInventoryEdits.handingAllOfNode2(to: "lab-manager3"), tag: "lab-node2-to-manager3")
                 defer { file.remove() }
                 let inventory = file.path
+                // The directories `swarmstage images` says to create on lab-manager3 (etcd's, ZooKeeper's,
+                // the bookie's, MinIO's drives, indexnode1's logs), created as an operator would.
+                let images = try await Programs.run(Programs.swarmstage, ["images", "-i", inventory])
+                let lines = images.output.split(separator: "\n")
+                let directories = lines.firstIndex { $0.hasPrefix("lab-manager3 ") }.flatMap { $0 + 1 < lines.count ? String(lines[$0 + 1]) : nil } ?? ""
+                let mkdir = String(try #require(directories.range(of: "mkdir -p ").map { directories[$0.upperBound...] }, "\(images.output)"))
+                #expect(mkdir.contains("/mnt/data/bookkeeper") && mkdir.contains("/mnt/data/milvus/system-logs/indexnode1"), "\(mkdir)")
+                for path in mkdir.split(separator: " ") {
+                    try FileManager.default.createDirectory(atPath: "\(lab.directory)/nodes/lab-manager3\(path)", withIntermediateDirectories: true)
+                }
                 let socket = ["-H", "unix://\(lab.managerSocket)"]
-                let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
-                #expect(labelled.status == 0, "etcd2, zk2 and bookie1 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
+                let labelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory, "--heal-timeout", "300"] + socket)
+                #expect(labelled.status == 0, "etcd2, zk2, minio2 and bookie1 may be handed on from a down host: \(labelled.output)\n\(labelled.errors)")
+                let healed = labelled.output.firstMatch(of: /lab-storage_minio2: healed on lab-manager3 \((\d+) objects?\)/).flatMap { Int($0.1) }
+                #expect((healed ?? 0) >= objects.count, "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_zk2: the other servers hold the quorum (zk1: "), "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_zk2: serves on lab-manager3 (zk2: follower"), "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_bookie1: decommissioned bookie1:3181; its ledgers are on bookie2:3181, bookie3:3181"),
                         "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_bookie1: bookie1:3181 takes writes on lab-manager3"), "\(labelled.output)")
-                print("label handing etcd2, zk2 and bookie1 on:\n\(labelled.output)")
+                print("label handing lab-node2's members on:\n\(labelled.output)")
+                // Every object written before reads back from minio2's new drives' server.
+                for (key, value) in objects {
+                    let read = try await LabMinio.mc(engine, ["cat", "http://minio2:9000/\(key)"])
+                    #expect(read.succeeded && read.output.contains(value), "\(key): \(read.output)")
+                }
                 // Every entry written before is read back; the new bookie1 is empty and takes a ledger of its own.
                 for ledger in ledgers {
                     let read = try await LabBookieTests.shell(engine, ["readledger", "-ledgerid", ledger])
@@ -104,10 +123,13 @@ struct LabEtcdReplacementTests {
                 let failed = measured.output.firstMatch(of: /: (\d+) failed,/).flatMap { Int($0.1) } ?? -1
                 #expect(failed == 0, "Milvus stopped answering: \(measured.output)")
                 #expect(measured.output.contains("  etcd: at least ") && !measured.output.contains("QUORUM LOST"), "\(measured.output)")
-                // Degraded, not failed: lab-node2's other services wait for it, their tiers serving.
-                #expect(replaced.status == 1, "\(replaced.output)\n\(replaced.errors)")
-                #expect(replaced.errors.contains("left down"), "\(replaced.errors)")
+                // Whole again: every role of lab-node2 runs on lab-manager3 (broker1 and indexnode1 moved by
+                // deploy, stateless), nothing is left down, and health is 0.
+                #expect(replaced.status == 0, "\(replaced.output)\n\(replaced.errors)")
+                #expect(!replaced.errors.contains("left down"), "\(replaced.errors)")
                 #expect(replaced.output.contains("lab-storage_etcd2: replace the etcd member"), "\(replaced.output)")
+                let whole = try await Programs.run(Programs.swarmstage, ["health", "-i", inventory] + socket)
+                #expect(whole.status == 0, "\(whole.output)\n\(whole.errors)")
 
                 // etcd's own view: three started members, etcd2 under a new ID, the old one gone.
                 let after = try await LabEtcd.members(engine)
@@ -122,10 +144,10 @@ struct LabEtcdReplacementTests {
                 let etcd2 = try await engine.service("lab-storage_etcd2")
                 #expect(etcd2.Spec.TaskTemplate.ContainerSpec?.Args?.contains("--initial-cluster-state=existing") == true)
 
-                // Nothing left to do: the next deploy writes nothing (still degraded: lab-node2 is down).
+                // Nothing left to do: the next deploy writes nothing.
                 let again = try await Programs.run(Programs.swarmstage, deploy + socket)
                 #expect(again.output.contains("nothing changed (0 Engine writes)"), "\(again.output)\n\(again.errors)")
-                #expect(again.status == 1)
+                #expect(again.status == 0)
 
                 // The new member's disk is then wiped where it runs (lab-manager3): started `existing`,
                 // etcd's raft panics at the leader's first heartbeat ("tocommit(N) is out of range
@@ -133,7 +155,7 @@ struct LabEtcdReplacementTests {
                 // deploy replaces it there by the same procedure; the key is read from it alone again.
                 try await Self.wipeAndReplaceInPlace("lab-storage_etcd2", on: "lab-manager3", saying: "tocommit(", key: "swarmstage-test/replaced",
                                                      written: written, engine: engine, lab: lab, inventory: inventory, deploy: deploy + socket,
-                                                     deployStatus: 1)
+                                                     deployStatus: 0)
             } cleanup: {
                 try? await Self.restore(lab: lab)
             }
@@ -217,8 +239,8 @@ struct LabEtcdReplacementTests {
     /// starts Pulsar's metadata and ledgers afresh), the inventory's labels again.
     static func restore(lab: Lab) async throws {
         try await LabOutageTests.labScript(["start-node", "lab-node2"])
-        try await restartingEtcd(lab: lab, alsoClearing: ["zookeeper", "bookkeeper"])
-        for folder in ["zookeeper", "bookkeeper"] {
+        try await restartingEtcd(lab: lab, alsoClearing: ["zookeeper", "bookkeeper", "disk1", "disk2"])
+        for folder in ["zookeeper", "bookkeeper", "disk1", "disk2", "milvus/system-logs/indexnode1"] {
             try? FileManager.default.removeItem(atPath: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(folder)")
         }
     }

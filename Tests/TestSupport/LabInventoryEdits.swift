@@ -20,6 +20,23 @@ public enum LabInventoryEdits {
         return try edited(edits)
     }
 
+    /// inventory/lab.yml with lab-node2 gone for good and every role it had given to the spare
+    /// `host` (a manager with no other role), the numbered ones under their numbers (etcd2, zk2,
+    /// minio2, bookie1, index1): the runbook's "a host died", done whole.
+    public static func handingAllOfNode2(to host: String) throws -> String {
+        var lines = try edited([
+            ("  - name: lab-node2\n    address: 10.77.0.12\n    roles: [etcd, zk, minio, bookie, broker, index]\n    size: lab\n", ""),
+        ]).components(separatedBy: "\n")
+        guard let entry = lines.firstIndex(of: "  - name: \(host)"),
+              let roles = lines[entry...].firstIndex(where: { $0.hasPrefix("    roles: [") }),
+              let size = lines[roles...].firstIndex(where: { $0.hasPrefix("    size: ") }) else {
+            throw NotFound(description: "inventory/lab.yml has no host \(host) with roles and size")
+        }
+        lines[roles] = lines[roles].replacingOccurrences(of: "]", with: ", etcd, zk, minio, bookie, broker, index]")
+        lines.insert("    labels: {etcd2: \"true\", zk2: \"true\", minio2: \"true\", bookie1: \"true\", index1: \"true\"}", at: size + 1)
+        return lines.joined(separator: "\n")
+    }
+
     /// inventory/lab.yml with lab-node2's etcd member handed to `host` under its number (etcd2),
     /// its other roles left where they are: what an operator does when lab-node2 is gone and etcd
     /// must be whole again (the other tiers keep running one member short).
