@@ -71,12 +71,13 @@ public struct BookieHandOverRun: Sendable {
             throw refuse("\(handOver.others.count) other bookies are fewer than the ensemble size \(ensemble): its ledgers would have "
                 + "nowhere to be re-replicated (BookKeeper docs, Decommission Bookies); add a bookie host first")
         }
-        let running = try await runningOthers(handOver)
-        guard let asker = running.first else {
+        // The other bookies' specs are read once: their IDs, and which of them run to ask BookKeeper from.
+        let others = try await HandOverTask.services(swarm, named: handOver.others)
+        guard let asker = try await HandOverTask.running(swarm, among: others).first else {
             throw refuse("no other bookie runs: a bookie is handed on only while the others hold its ledgers' replicas")
         }
         let shell = try bookKeeper(from: asker, handOver: handOver)
-        let ids = try await otherIDs(handOver)
+        let ids = others.map { DeployPlanner.bookieID($0.Spec) }.sorted()
         var writable = Set(try await run(handOver) { try await shell.writableBookies() })
         let missing = Set(ids).subtracting(writable).sorted()
         guard missing.isEmpty else {
@@ -141,15 +142,6 @@ public struct BookieHandOverRun: Sendable {
         do { return try await body() } catch let failed as BookieCommandError {
             throw HandOverError(service: handOver.service, problem: failed.description)
         }
-    }
-
-    /// The other bookies' IDs, from their specs.
-    func otherIDs(_ handOver: BookieHandOver) async throws -> [String] {
-        var ids: [String] = []
-        for name in handOver.others {
-            if let service = try? await swarm.service(name) { ids.append(DeployPlanner.bookieID(service.Spec)) }
-        }
-        return ids.sorted()
     }
 
     /// The other bookies with a task running on a ready node (a job placed by their constraints can run there).

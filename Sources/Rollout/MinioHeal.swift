@@ -101,14 +101,27 @@ enum HandOverTask {
         throw HandOverError(service: name, problem: "\(failing) on \(host) within \(timeout): \(last)")
     }
 
+    /// The services named `names` that exist, in that order.
+    static func services(_ swarm: any SwarmAPI, named names: [String]) async throws -> [SwarmService] {
+        var services: [SwarmService] = []
+        for name in names {
+            if let service = try? await swarm.service(name) { services.append(service) }
+        }
+        return services
+    }
+
     /// Those of `services` (by name, in that order) with a task running on a ready node: a job
     /// placed by their constraints can run there (a task on a node that is down, which Swarm keeps
     /// listing as running, cannot).
     static func running(_ swarm: any SwarmAPI, services names: [String]) async throws -> [SwarmService] {
+        try await running(swarm, among: try await services(swarm, named: names))
+    }
+
+    /// Those of `services` with a task running on a ready node, in their order.
+    static func running(_ swarm: any SwarmAPI, among services: [SwarmService]) async throws -> [SwarmService] {
         let ready = Set(try await swarm.nodes().filter { $0.state == .ready }.map(\.ID))
         var running: [SwarmService] = []
-        for name in names {
-            guard let service = try? await swarm.service(name) else { continue }
+        for service in services {
             let tasks = try await swarm.tasks(filters: .service(service.ID))
             if tasks.contains(where: { $0.DesiredState == .running && $0.Status.State == .running && ready.contains($0.NodeID ?? "") }) {
                 running.append(service)

@@ -82,11 +82,25 @@ struct LabEtcdReplacementTests {
                         "\(labelled.output)")
                 #expect(labelled.output.contains("lab-pulsar_bookie1: bookie1:3181 takes writes on lab-manager3"), "\(labelled.output)")
                 print("label handing lab-node2's members on:\n\(labelled.output)")
-                // Every object written before reads back from minio2's new drives' server.
+                // minio2's task runs on lab-manager3 (the old one stays listed as last seen on the dead lab-node2).
+                let manager3 = try #require(try await engine.nodes().first { $0.hostname == "lab-manager3" })
+                let minio2 = try await engine.service("lab-storage_minio2")
+                let minio2Tasks = try await engine.tasks(filters: .service(minio2.ID)).filter { $0.DesiredState == .running }
+                #expect(minio2Tasks.map(\.NodeID) == [manager3.ID] && minio2Tasks.allSatisfy { $0.Status.State == .running }, "\(minio2Tasks)")
+                // Healed: both of minio2's new drives on lab-manager3 hold every object written before (the
+                // stand-in keeps the whole object where MinIO keeps a shard), and minio2 serves each.
                 for (key, value) in objects {
+                    for disk in ["disk1", "disk2"] {
+                        let held = (try? String(contentsOfFile: "\(lab.directory)/nodes/lab-manager3/mnt/data/\(disk)/\(key)", encoding: .utf8)) ?? ""
+                        #expect(held == value, "\(key) on lab-manager3's \(disk): \(held)")
+                    }
                     let read = try await LabMinio.mc(engine, ["cat", "http://minio2:9000/\(key)"])
                     #expect(read.succeeded && read.output.contains(value), "\(key): \(read.output)")
                 }
+                // Nothing left to hand on: labelling again writes nothing and waits for nothing.
+                let relabelled = try await Programs.run(Programs.swarmstage, ["label", "-i", inventory] + socket)
+                #expect(relabelled.status == 0 && relabelled.output.contains("nothing to do") && !relabelled.output.contains("waiting"),
+                        "\(relabelled.output)")
                 // Every entry written before is read back; the new bookie1 is empty and takes a ledger of its own.
                 for ledger in ledgers {
                     let read = try await LabBookieTests.shell(engine, ["readledger", "-ledgerid", ledger])

@@ -137,7 +137,7 @@ struct LabHealthAndFaultTests {
                                                                     "-H", "unix://\(try Lab.require().managerSocket)"])
             #expect(moved.status == 0, "\(moved.output)\n\(moved.errors)")
             // Each member can be handed on by its tier's procedure (deploy replaces etcd2; label waits for
-            // minio2's heal, LabMinioReplacementTests; checks the ZooKeeper quorum and waits for zk2's sync,
+            // minio2's heal; checks the ZooKeeper quorum and waits for zk2's sync,
             // and decommissions bookie1 first and waits until it takes writes, LabEtcdReplacementTests).
             for note in ["note: lab-storage_minio2 (minio) moves from lab-node2 (down) to lab-manager3",
                          "note: lab-pulsar_zk2 (zookeeper) moves from lab-node2 (down) to lab-node4",
