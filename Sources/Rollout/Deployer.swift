@@ -29,6 +29,10 @@ public struct Deployer: Sendable {
         public var recreateWait: Duration = .seconds(60)
         /// One second of a session's expiry as waited (fake swarms in tests shorten it).
         public var sessionExpiryUnit: Duration = .seconds(1)
+        /// Whether later stages' images are pulled on their hosts while an earlier stage waits for
+        /// its gate (`ImagePrePull`); off (`deploy --no-pre-pull`), each task pulls its image when
+        /// Swarm prepares it, as `docker stack deploy` leaves it.
+        public var prePull = true
 
         public init() {}
     }
@@ -162,7 +166,7 @@ public struct Deployer: Sendable {
                     let later = chosen.filter { $0.stage > prepared.stage }.sorted { $0.stage < $1.stage }
                     try await execute(plan, prepared: prepared, snapshot: snapshot, secrets: secrets, values: values, waker: waker, run: &run) {
                         if !prePullsStarted {
-                            prePulls = startPrePulls(later, secrets: secrets, values: values)
+                            if options.prePull { prePulls = startPrePulls(later, secrets: secrets, values: values) }
                             prePullsStarted = true
                         }
                     }

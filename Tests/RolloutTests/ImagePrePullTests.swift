@@ -83,6 +83,28 @@ struct ImagePrePullTests {
         #expect(await swarm.writes == writes)
     }
 
+    /// `deploy --no-pre-pull`: no job is made, and each later stage's tasks pull their own images
+    /// when Swarm starts them (as `docker stack deploy` leaves it); the deploy ends the same.
+    @Test func withoutThePrePullNoJobIsMadeAndLaterStagesPullForThemselves() async throws {
+        let cluster = try FakeSwarmDeployTests.lab()
+        let swarm = FakeSwarm(inventory: cluster.inventory)
+        var options = FakeSwarmDeployTests.fast()
+        options.prePull = false
+        let report = try await Deployer(swarm: swarm, options: options, observer: SilentObserver())
+            .deploy(cluster.stages, secrets: cluster.blueprint.secrets, values: cluster.values, stagesToApply: Set(Stage.allCases))
+        #expect(report.leftDown.isEmpty)
+        #expect(await swarm.writeLog.filter { $0.contains(Self.jobPrefix) } == [])
+        #expect(await swarm.pulls.filter { $0.service.hasPrefix(Self.jobPrefix) }.isEmpty)
+        // Stage 3's tasks pulled Milvus's image themselves (with the pre-pull, none does), on their own hosts.
+        let milvus = try #require(cluster.stages.first { $0.stage == .milvus })
+        let querynode = try #require(milvus.spec.services.first { $0.Name.contains("_querynode") })
+        let image = try #require(querynode.TaskTemplate.ContainerSpec?.Image)
+        let queryHosts = Set(cluster.inventory.hosts.filter { $0.has(.query) }.map(\.name))
+        let milvusPulls = await Self.pullsByStackServices(swarm).filter { $0.image == image }
+        #expect(queryHosts.isSubset(of: Set(milvusPulls.map(\.host))), "\(milvusPulls)")
+        #expect(milvusPulls.allSatisfy { milvus.spec.services.map(\.Name).contains($0.service) }, "\(milvusPulls)")
+    }
+
     @Test func aHostThatCannotPullAnImageStopsTheDeployBeforeItsStageIsTouched() async throws {
         let cluster = try FakeSwarmDeployTests.lab()
         let swarm = FakeSwarm(inventory: cluster.inventory)

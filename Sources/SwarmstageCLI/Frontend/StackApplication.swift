@@ -36,7 +36,7 @@ struct StackApplication {
         let choices = try await SecretRotation.choose(secrets, values: values, existing: snapshot.secrets)
         let plans = DeployPlanner.plan(chosen, snapshot: snapshot, secrets: choices)
         var prePulls: [Stage: [ImagePrePull.Request]] = [:]
-        for stage in chosen.dropFirst() {
+        for stage in chosen.dropFirst() where options.prePull {
             guard let plan = plans.first(where: { $0.stage == stage.stage }), plan.problems.isEmpty else { continue }
             let requests = ImagePrePull.requests(for: plan, running: snapshot.services(of: stage.spec.name))
             if !requests.isEmpty { prePulls[stage.stage] = requests }

@@ -40,6 +40,10 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Show what would be created, updated (which fields) or left unchanged, and write nothing.")
     var plan = false
 
+    @Flag(name: .customLong("no-pre-pull"),
+          help: "Do not pull later stages' images on their hosts while an earlier stage waits for its gate; each task pulls its image when Swarm starts it.")
+    var noPrePull = false
+
     @OptionGroup var progress: ProgressOptions
 
     mutating func run() async throws {
@@ -51,6 +55,7 @@ struct Deploy: AsyncParsableCommand {
         var options = Deployer.Options()
         options.stageTimeout = timeouts.default
         options.stageTimeouts = timeouts.perStage
+        options.prePull = !noPrePull
         let application = StackApplication(
             inventory: inventory, files: files, prepared: try StackSource.prepare(files), secrets: blueprint.secrets,
             values: try SecretValues(environment: ProcessInfo.processInfo.environment, secretsFile: secretsFile),
