@@ -18,7 +18,8 @@ public enum DeployPlanner {
     /// no service of the stack uses any more.
     /// A rotated credential's new secret is made first; the services that mount it move to it in
     /// the rolling order, except MinIO's servers, which move together (`SecretRotation.cost`), as
-    /// they do when the stack adds a server pool (`MinioPoolGrowth`: the new pool's servers are created first);
+    /// they do when the stack adds a server pool (`MinioPoolGrowth`: the new pool's servers are created
+    /// first and waited for until they run, so the restart's outage is the running servers' own);
     /// older generations go once the stage is healthy.
     /// - Parameter secrets: the secret that serves each secret name of the stack files, from
     ///   `SecretRotation.choose`; a name without one is a secret swarmstage does not know.
@@ -145,11 +146,23 @@ public enum DeployPlanner {
                 return (desired.TaskTemplate.ContainerSpec?.Secrets ?? []).contains { rotated.contains($0.SecretName) }
                     || (current != nil && current != MinioPoolGrowth.pools(desired))
             }
+            // A new pool's servers are running (their images pulled, their process serving) before the
+            // running servers restart naming it: MinIO serves again only once every pool answers, so
+            // the outage of the restart is the running servers' restart alone, not the new hosts' start.
+            let growing = together.contains { action in
+                guard case .updateService(let id, let desired, _) = action else { return false }
+                return existing.first { $0.ID == id }.map { MinioPoolGrowth.pools($0.Spec) != MinioPoolGrowth.pools(desired) } ?? false
+            }
+            let newServers = !growing ? [] : serviceActions.compactMap { action -> String? in
+                guard case .createService(let spec) = action, component(of: action) == .minio else { return nil }
+                return spec.Name
+            }
             var movedTogether = false
             for (_, action) in ordered {
                 if together.contains(action) {
                     guard !movedTogether else { continue }
                     movedTogether = true
+                    actions += newServers.map { .waitForService(prepared.stage, name: $0) }
                     actions += together
                     actions += together.map { .waitForService(prepared.stage, name: $0.serviceName ?? "") }
                     continue

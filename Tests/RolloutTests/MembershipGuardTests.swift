@@ -94,6 +94,8 @@ struct MembershipGuardTests {
         #expect(Array(steps[first..<first + 4]) == updates, "the running servers move together: \(steps)")
         #expect(Array(steps[(first + 4)...].prefix(4)) == servers.map { "wait \($0)" })
         #expect(steps.lastIndex { $0.hasPrefix("create ") }.map { $0 < first } == true, "the new pool starts before the running servers name it")
+        // ... and runs before they restart: MinIO serves again only once every pool answers.
+        #expect(Array(steps[(first - 4)..<first]) == added.map { "wait \($0)" }, "\(steps)")
 
         try await FakeSwarmDeployTests.deploy(grown, on: swarm)
         let services = try await swarm.services().filter { $0.Spec.Labels?["io.swarmstage.component"] == "minio" }

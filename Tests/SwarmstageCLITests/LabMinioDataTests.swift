@@ -129,8 +129,25 @@ struct LabMinioDataTests {
                 #expect(plan.status == 0 && plan.output.contains("lab-storage_minio5") && plan.output.contains("lab-storage_minio1"),
                         "\(plan.output)\n\(plan.errors)")
                 print("plan of the new pool:\n\(plan.output)")
+                // MinIO's cluster health (write quorum in every pool, what minio-lb's clients need) sampled
+                // through minio-lb from inside the lab's network while the pool is added.
+                let sampler = try await MinioHealthSampler.start(lab: lab)
+                let began = Date().timeIntervalSince1970
                 let grown = try await Programs.run(Programs.swarmstage, deploy + ["--progress", "plain"])
+                let ended = Date().timeIntervalSince1970
+                try await Task.sleep(for: .seconds(2))
+                let samples = try await sampler.finish()
                 #expect(grown.status == 0, "\(grown.output.suffix(3000))\n\(grown.errors)")
+                // The samples cover the whole deploy, and MinIO answers healthy again at its end.
+                #expect((samples.first?.at ?? .infinity) <= began && (samples.last?.at ?? 0) >= ended, "\(samples.count) samples")
+                #expect(samples.last?.healthy == true)
+                let outage = MinioHealthSampler.longestOutage(samples)
+                print("MinIO cluster health during the pool's addition: \(samples.filter { !$0.healthy }.count) of \(samples.count) "
+                      + "samples unhealthy (at \(samples.filter { !$0.healthy }.map { Int($0.at - began) }) s into the deploy), the longest "
+                      + "outage \(outage) s (deploy took \(Int(ended - began)) s)\n\(grown.output.suffix(2500))")
+                // By MinIO's procedure every server restarts at once with the new pool list: write quorum
+                // goes for as long as their restart takes, not for the deploy (the new pool's servers start first).
+                #expect(outage <= 20, "MinIO was without write quorum for \(outage) s")
                 let servers = try await engine.services().filter { $0.Spec.Labels?["io.swarmstage.component"] == "minio" }
                 #expect(servers.count == 8)
                 #expect(servers.allSatisfy { MinioPoolGrowth.pools($0.Spec) == ["http://minio{1...4}/disk{1...2}", "http://minio{5...8}/disk{1...2}"] })
@@ -157,9 +174,63 @@ struct LabMinioDataTests {
                 let again = try await Programs.run(Programs.swarmstage, deploy + ["--progress", "plain"])
                 #expect(again.status == 0 && again.output.contains("nothing changed (0 Engine writes)"), "\(again.output.suffix(1500))")
             } cleanup: {
+                _ = try? await Programs.run(Programs.docker, ["-H", "unix://\(lab.managerSocket)", "service", "rm", MinioHealthSampler.name])
                 try? await Self.restore(lab: lab)
                 for host in added { try? await LabOutageTests.labScript(["remove-node", host.name]) }
             }
+        }
+    }
+
+    /// A service on the lab's network that asks minio-lb for MinIO's cluster health (200 only while
+    /// every pool has write quorum) about twice a second and logs each answer with the time.
+    struct MinioHealthSampler {
+        static let name = "sstest-minio-health-sampler"
+        let socket: String
+
+        static func start(lab: Lab) async throws -> MinioHealthSampler {
+            let sampler = MinioHealthSampler(socket: "unix://\(lab.managerSocket)")
+            // The image's curl (the stand-in's: a 5 s deadline; busybox's `wget -T` crashes on a failed name lookup).
+            let loop = "while :; do if curl -f -s http://minio-lb:9000/minio/health/cluster >/dev/null 2>&1; then echo \"$(date +%s) up\"; "
+                + "else echo \"$(date +%s) down\"; fi; sleep 0.5; done"
+            let created = try await Programs.run(Programs.docker, ["-H", sampler.socket, "service", "create", "--detach", "--name", name,
+                                                                   "--network", "lab-net", "--constraint", "node.role==manager",
+                                                                   "--entrypoint", "/bin/sh", try lab.image("minio"), "-c", loop])
+            #expect(created.status == 0, "\(created.errors)")
+            // Sampling before the change starts: a first healthy answer logged.
+            for _ in 0..<60 where !(try await sampler.samples().contains { $0.healthy }) {
+                try await Task.sleep(for: .seconds(1))
+            }
+            return sampler
+        }
+
+        func samples() async throws -> [(at: Double, healthy: Bool)] {
+            let logs = try await Programs.run(Programs.docker, ["-H", socket, "service", "logs", "--raw", Self.name])
+            return logs.output.split(separator: "\n").compactMap { line in
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let at = Double(parts[0]) else { return nil }
+                return (at, parts[1] == "up")
+            }.sorted { $0.at < $1.at }
+        }
+
+        /// The samples, then the service removed (it would hold lab-net against the stacks' teardown).
+        func finish() async throws -> [(at: Double, healthy: Bool)] {
+            let taken = try await samples()
+            _ = try await Programs.run(Programs.docker, ["-H", socket, "service", "rm", Self.name])
+            return taken
+        }
+
+        /// Seconds from the first unhealthy sample of a run to the next healthy one, the longest such run.
+        static func longestOutage(_ samples: [(at: Double, healthy: Bool)]) -> Int {
+            var longest = 0.0, downSince: Double?
+            for sample in samples {
+                if !sample.healthy, downSince == nil { downSince = sample.at }
+                if sample.healthy, let since = downSince {
+                    longest = max(longest, sample.at - since)
+                    downSince = nil
+                }
+            }
+            if let since = downSince, let last = samples.last { longest = max(longest, last.at - since) }
+            return Int(longest)
         }
     }
 
