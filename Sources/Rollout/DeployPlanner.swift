@@ -138,21 +138,22 @@ public enum DeployPlanner {
                 let rankB = RollingOrder.rank(component(of: b.element), in: prepared.stage)
                 return rankA != rankB ? rankA < rankB : a.offset < b.offset
             }
+            // A running MinIO server whose command names other pools than it runs with (a new server pool).
+            func namesOtherPools(_ action: DeployAction) -> Bool {
+                guard component(of: action) == .minio, case .updateService(let id, let desired, _) = action,
+                      let current = existing.first(where: { $0.ID == id }) else { return false }
+                return MinioPoolGrowth.pools(current.Spec) != MinioPoolGrowth.pools(desired)
+            }
             // MinIO's servers need the same root credentials and name the same pools: a rotation, or a
             // new server pool (`MinioPoolGrowth`, whose new servers were created above), moves them all at once.
             let together = ordered.map(\.element).filter { action in
-                guard component(of: action) == .minio, case .updateService(let id, let desired, _) = action else { return false }
-                let current = existing.first { $0.ID == id }.map { MinioPoolGrowth.pools($0.Spec) }
-                return (desired.TaskTemplate.ContainerSpec?.Secrets ?? []).contains { rotated.contains($0.SecretName) }
-                    || (current != nil && current != MinioPoolGrowth.pools(desired))
+                guard component(of: action) == .minio, case .updateService(_, let desired, _) = action else { return false }
+                return (desired.TaskTemplate.ContainerSpec?.Secrets ?? []).contains { rotated.contains($0.SecretName) } || namesOtherPools(action)
             }
             // A new pool's servers are running (their images pulled, their process serving) before the
             // running servers restart naming it: MinIO serves again only once every pool answers, so
             // the outage of the restart is the running servers' restart alone, not the new hosts' start.
-            let growing = together.contains { action in
-                guard case .updateService(let id, let desired, _) = action else { return false }
-                return existing.first { $0.ID == id }.map { MinioPoolGrowth.pools($0.Spec) != MinioPoolGrowth.pools(desired) } ?? false
-            }
+            let growing = together.contains(where: namesOtherPools)
             let newServers = !growing ? [] : serviceActions.compactMap { action -> String? in
                 guard case .createService(let spec) = action, component(of: action) == .minio else { return nil }
                 return spec.Name
