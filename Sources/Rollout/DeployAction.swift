@@ -54,13 +54,16 @@ public enum DeployAction: Sendable, Equatable {
     case waitForService(Stage, name: String)
     /// Wait until the stage is healthy (every task of the current spec running, jobs done).
     case waitForGate(Stage)
+    /// A round of a ZooKeeper growth (`ZooKeeperGrowth`) is done: every one of `servers` serves,
+    /// one of them leads, and each names exactly these servers as its ensemble (`srvr`, `conf`).
+    case waitForZooKeeper(Stage, servers: [String])
     /// A config of the stack that no service uses any more, removed once the stage is healthy.
     case removeConfig(id: String, name: String)
 
     /// Whether the step writes to the Engine.
     public var isWrite: Bool {
         switch self {
-        case .leaveService, .waitForService, .waitForGate, .deferService: return false
+        case .leaveService, .waitForService, .waitForGate, .waitForZooKeeper, .deferService: return false
         default: return true
         }
     }
@@ -98,8 +101,9 @@ extension Array where Element == DeployAction {
     func pendingChanges(after index: Int) -> Set<String> {
         Set(self[(index + 1)...].compactMap { action -> String? in
             switch action {
+            // A service created later is not there yet: not waited for either.
             case .updateService(_, let spec, _), .recreateService(_, let spec, _), .replaceEtcdMember(_, let spec, _),
-                 .addEtcdMember(let spec): return spec.Name
+                 .addEtcdMember(let spec), .createService(let spec): return spec.Name
             default: return nil
             }
         })

@@ -21,6 +21,8 @@ public enum DeployPlanner {
     /// they do when the stack adds a server pool (`MinioPoolGrowth`: the new pool's servers are created
     /// first and waited for until they run, so the restart's outage is the running servers' own);
     /// older generations go once the stage is healthy.
+    /// Servers added to a running ZooKeeper ensemble join by rounds of one (`ZooKeeperGrowth`), after
+    /// the stage's new services and before its other changes.
     /// - Parameter secrets: the secret that serves each secret name of the stack files, from
     ///   `SecretRotation.choose`; a name without one is a secret swarmstage does not know.
     public static func plan(_ prepared: PreparedStage, snapshot: SwarmSnapshot, secrets: [String: SecretChoice]) -> StagePlan {
@@ -86,7 +88,7 @@ public enum DeployPlanner {
         }
         let desiredNames = Set(spec.services.map(\.Name))
         let etcdRuns = existing.contains { $0.Spec.Labels?[Component.label] == Component.etcd.rawValue }
-        let serviceActions = spec.services.map { desired -> DeployAction in
+        let plannedServiceActions = spec.services.map { desired -> DeployAction in
             let current = existing.first { $0.Spec.Name == desired.Name }
             guard desired.Labels?[Component.label] == Component.etcd.rawValue else {
                 return serviceAction(desired, current: current, snapshot: snapshot)
@@ -106,6 +108,11 @@ public enum DeployPlanner {
             guard !allowed.isEmpty, allowed.allSatisfy({ $0.state != .ready }) else { return action }
             return .deferService(name: desired.Name, fields: fields, hosts: allowed.map(\.hostname).sorted())
         }
+        // Servers added to a running ZooKeeper ensemble join by rounds of its rolling procedure
+        // (`ZooKeeperGrowth`), which then carry every change of the ensemble's servers.
+        let zooKeeperGrowth = ZooKeeperGrowth.plan(prepared.stage, spec: spec, existing: existing, snapshot: snapshot)
+        problems += zooKeeperGrowth?.problems ?? []
+        let serviceActions = zooKeeperGrowth == nil ? plannedServiceActions : plannedServiceActions.filter { component(of: $0) != .zookeeper }
         if existing.isEmpty {
             // A stage made from nothing starts at once; the stage's gate waits for all of it.
             actions += serviceActions
@@ -127,6 +134,7 @@ public enum DeployPlanner {
                 actions.append(leaving)
                 actions.append(.waitForService(prepared.stage, name: stale.Spec.Name))
             }
+            actions += zooKeeperGrowth?.actions ?? []
             let changes = serviceActions.enumerated().filter { _, action in
                 switch action {
                 case .updateService, .recreateService, .replaceEtcdMember, .addEtcdMember: return true
@@ -204,6 +212,10 @@ public enum DeployPlanner {
             where member.secret.Spec.Name != choice.name && !member.secret.ID.isEmpty {
                 actions.append(.removeSecret(id: member.secret.ID, name: member.secret.Spec.Name))
             }
+        }
+        // The server lists of a growth's earlier rounds: no server mounts them once the last round is done.
+        for name in zooKeeperGrowth?.roundConfigs ?? [] where snapshot.configIDs[name] == nil {
+            actions.append(.removeConfig(id: "", name: name))
         }
         let wantedConfigs = Set(spec.configs.map(\.name))
         for config in snapshot.configs where config.Spec.Labels?[StackLabels.namespace] == spec.name && !wantedConfigs.contains(config.Spec.Name) {

@@ -44,14 +44,17 @@ public struct Deployer: Sendable {
     public let etcd: (any EtcdControl)?
     /// How BookKeeper is asked while a bookie is decommissioned; nil: `bookkeeper shell` jobs on the swarm (`JobBookieControl`).
     public let bookies: (any BookieControl)?
+    /// How ZooKeeper's servers are asked between the rounds of a growth; nil: `srvr`/`conf` jobs on the swarm (`ZooKeeperStatusJob`).
+    public let zooKeeper: (any ZooKeeperStatus)?
 
     public init(swarm: any SwarmAPI, options: Options = Options(), observer: any RolloutObserver = SilentObserver(),
-                etcd: (any EtcdControl)? = nil, bookies: (any BookieControl)? = nil) {
+                etcd: (any EtcdControl)? = nil, bookies: (any BookieControl)? = nil, zooKeeper: (any ZooKeeperStatus)? = nil) {
         self.swarm = swarm
         self.options = options
         self.observer = observer
         self.etcd = etcd
         self.bookies = bookies
+        self.zooKeeper = zooKeeper
     }
 
     /// Deploys `stages` (already prepared and checked) in order.
@@ -290,9 +293,12 @@ public struct Deployer: Sendable {
                 let elapsed = ContinuousClock.now - run.started
                 run.healthyAfter = elapsed
                 observer.report(.stageHealthy(stage, elapsed: elapsed))
+            case .waitForZooKeeper(let stage, let servers):
+                try await waitForZooKeeper(servers, stage: stage)
             case .removeConfig(let id, let name):
                 do {
-                    try await swarm.removeConfig(id)
+                    // A config made earlier in this plan has its ID only now.
+                    try await swarm.removeConfig(id.isEmpty ? configIDs[name] ?? name : id)
                     observer.report(.objectRemoved(stage, kind: "config", name: name))
                 } catch let error as EngineError where !error.isOutage {
                     // Still used by a task that is shutting down: the next deploy removes it.
@@ -421,6 +427,40 @@ public struct Deployer: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw StageFailure(stage: stage, reason: .timedOut(options.stageTimeouts[stage] ?? options.stageTimeout),
                                    services: [StageFailure.ServiceProblem(service: spec.Name, reason: last, logLines: [])])
+            }
+            try await Task.sleep(for: options.pollInterval * 2)
+        }
+    }
+
+    /// The end of a round of a ZooKeeper growth (`ZooKeeperGrowth`): every one of `servers` serves,
+    /// exactly one leads, and each names exactly these servers as its ensemble. Asked from where a
+    /// running server of the round runs (`ZooKeeperStatus`), until the stage's timeout.
+    func waitForZooKeeper(_ servers: [String], stage: Stage) async throws {
+        let status = zooKeeper ?? ZooKeeperStatusJob(swarm: swarm)
+        let hosts = servers.map(ZooKeeperSyncWait.host(of:))
+        let limit = options.stageTimeouts[stage] ?? options.stageTimeout
+        let deadline = ContinuousClock.now + limit
+        var last = "no server of the round runs"
+        while true {
+            if let asker = try await HandOverTask.running(swarm, services: servers).first {
+                do {
+                    let states = try await status.states(of: hosts, from: asker)
+                    let leaders = states.filter { $0.mode == "leader" }.count
+                    let strangers = states.filter { $0.serves && $0.members != nil && $0.members != hosts }
+                    if states.allSatisfy(\.serves), leaders == 1, strangers.isEmpty, states.allSatisfy({ $0.members != nil }) {
+                        observer.report(.zooKeeperServing(stage, servers: servers, states: states.map(\.description).joined(separator: "; ")))
+                        return
+                    }
+                    last = states.map(\.description).joined(separator: "; ") + (leaders == 1 ? "" : "; \(leaders) leaders")
+                        + strangers.map { "; \($0.host) lists \($0.members?.joined(separator: ", ") ?? "")" }.joined()
+                } catch is SwarmJob.NotEnded {
+                    last = "the job asking the servers (srvr, conf) did not end"
+                }
+            }
+            guard ContinuousClock.now < deadline else {
+                throw StageFailure(stage: stage, reason: .timedOut(limit), services: [
+                    StageFailure.ServiceProblem(service: servers.joined(separator: ", "),
+                                                reason: "ZooKeeper's servers do not all serve on one list of \(hosts.count): \(last)", logLines: [])])
             }
             try await Task.sleep(for: options.pollInterval * 2)
         }

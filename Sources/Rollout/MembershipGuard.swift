@@ -13,7 +13,8 @@ import SwarmModel
 ///   remove` before it stops (etcd docs, "Runtime reconfiguration"): deploy does both.
 /// - ZooKeeper: the server list is static; a change is a rolling restart that keeps a majority
 ///   of the old ensemble at every step (ZooKeeper Administrator's Guide; dynamic reconfiguration
-///   needs `reconfigEnabled`).
+///   needs `reconfigEnabled`): deploy adds servers by rounds of one (`ZooKeeperGrowth`) and
+///   refuses removing one.
 /// - MinIO: the erasure set is fixed when the deployment is made; a server cannot be removed and
 ///   growth is only by a new server pool (MinIO docs, "Expand a MinIO deployment"): deploy adds
 ///   one whole pool (`MinioPoolGrowth`) and refuses any other change of the servers.
@@ -38,6 +39,8 @@ public enum MembershipGuard {
             // etcd's members join and leave by etcd's procedure (`EtcdGrowth`, `Deployer.removeEtcdMember`);
             // a bookie added is safe as it is, and one leaves by decommission (`Deployer.decommissionBookie`).
             if tier == .etcd { continue }
+            // Servers added to ZooKeeper's list join by its rolling procedure, one per round (`ZooKeeperGrowth`).
+            if tier == .zookeeper, removed.isEmpty { continue }
             if tier == .bookie {
                 if let refusal = bookieRefusal(added: added, removed: removed, wanted: wanted.count,
                                                ensemble: DeployPlanner.ensembleSize(prepared.spec)) {
@@ -90,8 +93,8 @@ public enum MembershipGuard {
         switch tier {
         case .zookeeper:
             return "ZooKeeper's server list is static: changing it is a rolling restart that keeps a majority of the old ensemble "
-                + "at every step (ZooKeeper Administrator's Guide), which swarmstage does not carry out yet: keep the inventory's "
-                + "zk hosts as they run"
+                + "at every step (ZooKeeper Administrator's Guide); swarmstage adds servers that way, one per round, and does not "
+                + "remove one: keep the inventory's running zk hosts, and add new ones after them"
         case .minio:
             return growing
                 ? MinioPoolGrowth.sameSetRefusal + "N` in the inventory"

@@ -44,6 +44,8 @@ public enum RolloutEvent: Sendable {
     case imagesPulled(Stage, images: Int, hosts: Int, waited: Duration)
     /// The pre-pull could not run (a lost Engine); the stage's tasks pull their images.
     case prePullFailed(Stage, reason: String)
+    /// A round of a ZooKeeper growth is done: `servers` serve with one leader, each listing them all; `states` as they said.
+    case zooKeeperServing(Stage, servers: [String], states: String)
 }
 
 /// Receives rollout events; called from the rollout's task, in order.

@@ -101,8 +101,9 @@ public struct SwarmSnapshot: Sendable {
                 next.secrets.removeAll { $0.ID == id }
             case .createConfig(let config):
                 next.configs.append(SwarmFileObject(ID: "", Spec: .init(Name: config.name, Labels: config.labels)))
-            case .removeConfig(let id, _):
-                next.configs.removeAll { $0.ID == id }
+            case .removeConfig(let id, let name):
+                // A config made earlier in the plan has no ID yet: it goes by its name.
+                next.configs.removeAll { id.isEmpty ? $0.Spec.Name == name : $0.ID == id }
             case .removeService(let id, _), .removeEtcdMember(let id, _, _, _), .decommissionBookie(let id, _, _):
                 next.services.removeAll { $0.ID == id }
             case .createService(let spec), .recreateService(_, let spec, _), .updateService(_, let spec, _),
@@ -110,7 +111,7 @@ public struct SwarmSnapshot: Sendable {
                 next.completedJobs.remove(spec.Name)
                 next.services.removeAll { $0.Spec.Name == spec.Name }
                 next.services.append(SwarmService(ID: "", Version: ObjectVersion(Index: 0), Spec: spec))
-            case .leaveService, .waitForService, .waitForGate, .stopForSessionExpiry, .deferService:
+            case .leaveService, .waitForService, .waitForGate, .waitForZooKeeper, .stopForSessionExpiry, .deferService:
                 break
             }
         }

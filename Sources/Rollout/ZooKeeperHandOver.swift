@@ -52,12 +52,15 @@ public struct ZooKeeperServerState: Sendable, Equatable, CustomStringConvertible
     public var nodeCount: Int?
     /// Why it does not serve, as it said (or that it did not answer).
     public var problem: String?
+    /// The servers its configuration lists (`conf`'s server lines, by number); nil when it did not say.
+    public var members: [String]?
 
-    public init(host: String, mode: String?, nodeCount: Int? = nil, problem: String? = nil) {
+    public init(host: String, mode: String?, nodeCount: Int? = nil, problem: String? = nil, members: [String]? = nil) {
         self.host = host
         self.mode = mode
         self.nodeCount = nodeCount
         self.problem = problem
+        self.members = members
     }
 
     public var serves: Bool { mode != nil }
@@ -87,10 +90,12 @@ public struct ZooKeeperServerState: Sendable, Equatable, CustomStringConvertible
             func value(_ key: String) -> String? {
                 lines.first { $0.hasPrefix(key + ":") }.map { String($0.dropFirst(key.count + 1)).trimmingCharacters(in: .whitespaces) }
             }
+            let listed = ZooKeeperGrowth.servers(in: lines.joined(separator: "\n")).map(\.host)
+            let members = listed.isEmpty ? nil : listed
             guard let mode = value("Mode") else {
-                return ZooKeeperServerState(host: host, mode: nil, problem: lines.joined(separator: " "))
+                return ZooKeeperServerState(host: host, mode: nil, problem: lines.first, members: members)
             }
-            return ZooKeeperServerState(host: host, mode: mode, nodeCount: value("Node count").flatMap { Int($0) })
+            return ZooKeeperServerState(host: host, mode: mode, nodeCount: value("Node count").flatMap { Int($0) }, members: members)
         }
     }
 }
@@ -116,8 +121,9 @@ public struct ZooKeeperStatusJob: ZooKeeperStatus {
         self.timeout = timeout
     }
 
-    /// Each argument is a host: its `== host` line, then what it answered to `srvr`.
-    static let script = #"for host in "$@"; do echo "== $host"; { echo srvr; sleep 1; } | nc "$host" 2181; echo; done"#
+    /// Each argument is a host: its `== host` line, then what it answered to `srvr` and to `conf`
+    /// (its server list; ZooKeeper's four-letter words, all allowed by Pulsar's `bin/pulsar`).
+    static let script = #"for host in "$@"; do echo "== $host"; { echo srvr; sleep 1; } | nc "$host" 2181; echo; { echo conf; sleep 1; } | nc "$host" 2181; echo; done"#
 
     public func states(of hosts: [String], from member: SwarmService) async throws -> [ZooKeeperServerState] {
         let name = member.Spec.Name

@@ -3,7 +3,7 @@ import Glibc
 // The Pulsar image's programs: `bin/pulsar zookeeper|bookie|broker|proxy|zookeeper-shell|
 // initialize-cluster-metadata`, `bin/bookkeeper shell whatisinstanceid`, the ZooKeeper
 // health script and `bin/apply-config-from-env.py`. The stand-in ZooKeeper speaks a line
-// protocol (ruok, ls, create, dump) and keeps a tree of paths, replicated to its peers.
+// protocol (ruok, srvr, conf, ls, create, dump) and keeps a tree of paths, replicated to its peers.
 
 /// `bin/pulsar <command>`.
 func runPulsar(_ arguments: [String]) -> Never {
@@ -113,8 +113,15 @@ func runZooKeeper() -> Never {
     Files.makeDirectories(dataDir)
     let tree = PathTree(file: dataDir + "/standin-tree")
     let peers = ensemble.filter { $0.id != myid }
+    let ids = ensemble.map(\.id)
+    // A peer counts toward this server's quorum only while its own server list names this server:
+    // ZooKeeper's static configuration is per server, and a leader takes votes (and syncs
+    // learners) only from the servers of its own list (QuorumVerifier, QuorumPeer's
+    // LearnerHandler). So a server added to the list before the running servers restart with
+    // it (the rolling procedure) has no quorum, and syncs nothing, until a majority of its own
+    // list has restarted naming it.
     let readiness = Readiness(role: "zk\(myid)", delay: 2) {
-        quorum(ensemble.map { ($0.host, $0.port) }, needed: ensemble.count / 2 + 1)
+        zooKeeperQuorum(myid: myid, ensemble: ensemble.filter { $0.id != myid }.map { ($0.host, $0.port) }, size: ensemble.count)
     }
     // Catch up with the peers (a restarted server missed what happened meanwhile; one started
     // with an empty data directory gets the whole tree). Like ZooKeeper, which serves only once
@@ -126,7 +133,7 @@ func runZooKeeper() -> Never {
         while true {
             var merged = false
             for peer in peers {
-                if let dump = ZooKeeperClient("\(peer.host):\(clientPort)").ask("dump") {
+                if let dump = ZooKeeperClient("\(peer.host):\(clientPort)").ask("dump \(myid)"), !dump.hasPrefix("not a member") {
                     for path in dump.split(separator: "\n") where path.hasPrefix("/") { tree.insert(String(path)) }
                     merged = true
                 }
@@ -141,10 +148,15 @@ func runZooKeeper() -> Never {
     let serving = { readiness.isReady && syncLock.run { synced } }
     // The leader, as the stand-in has it: the lowest id whose quorum port answers.
     let mode = { () -> String in
-        ensemble.contains { $0.id < myid && Network.canReach($0.host, $0.port) } ? "follower" : "leader"
+        peers.contains { $0.id < myid && zooKeeperPeerNames(myid, host: $0.host, port: $0.port) } ? "follower" : "leader"
     }
+    // The quorum port tells a peer which servers this one's list names (see zooKeeperQuorum).
+    let membership = "ensemble " + ids.map(String.init).joined(separator: ",") + "\n"
     for port in Set(ensemble.filter { $0.id == myid }.map(\.port) + [3888]) {
-        Network.serve(port: port) { fd in close(fd) }
+        Network.serve(port: port) { fd in
+            Network.send(fd, membership)
+            close(fd)
+        }
     }
     Network.serve(port: clientPort) { fd in
         defer { close(fd) }
@@ -156,7 +168,20 @@ func runZooKeeper() -> Never {
             return
         }
         if words.first == "dump" {
+            // A learner syncs only from a server whose list names it.
+            guard words.count == 2, let asker = Int(words[1]), ids.contains(asker) else {
+                Network.send(fd, "not a member of \(ids.map(String.init).joined(separator: ","))\n.\n")
+                return
+            }
             Network.send(fd, tree.all.joined(separator: "\n") + "\n.\n")
+            return
+        }
+        // ZooKeeper's `conf` (four-letter word): this server's configuration, its server list
+        // under "membership:" (QuorumPeer's dumpConf since 3.5), the list it counts a quorum in.
+        if words.first == "conf" {
+            Network.send(fd, "clientPort=\(clientPort)\ndataDir=\(dataDir)\nserverId=\(myid)\nmembership: \n"
+                + ensemble.map { "server.\($0.id)=\($0.host):\($0.port):3888:participant;0.0.0.0:\(clientPort)" }.joined(separator: "\n")
+                + "\nversion=0\n")
             return
         }
         // Like ZooKeeper's, `ruok` says the server runs, not that it has a quorum:
@@ -212,6 +237,25 @@ func runZooKeeper() -> Never {
         }
     }
     parkForever()
+}
+
+/// Whether the server at `host:port` (its quorum port) answers and names `myid` in its server list.
+func zooKeeperPeerNames(_ myid: Int, host: String, port: Int) -> Bool {
+    guard let fd = Network.connect(host: host, port: port) else { return false }
+    defer { close(fd) }
+    let answer = Network.receive(fd, limit: 1024, timeout: 2, until: "\n").trimmingSpaces().trimmingTrailing("\n")
+    guard answer.hasPrefix("ensemble ") else { return false }
+    return answer.dropFirst("ensemble ".count).split(separator: ",").contains { Int($0) == myid }
+}
+
+/// nil when this server and the peers that name it make a majority of its own list of `size` servers.
+func zooKeeperQuorum(myid: Int, ensemble peers: [(String, Int)], size: Int) -> String? {
+    let counted = peers.filter { zooKeeperPeerNames(myid, host: $0.0, port: $0.1) }
+    let needed = size / 2 + 1
+    if counted.count + 1 >= needed { return nil }
+    let others = peers.filter { peer in !counted.contains { $0.0 == peer.0 } }.map(\.0)
+    return "\(counted.count + 1)/\(size) of its server list count (itself and the peers that answer naming it), need \(needed) "
+        + "(not counted: \(others.joined(separator: ", ")))"
 }
 
 /// `bin/pulsar-zookeeper-ruok.sh`.

@@ -41,17 +41,6 @@ struct MembershipGuardTests {
         return (cluster, swarm)
     }
 
-    @Test func zooKeeperDoesNotGrowByNewServicesAndNothingOfAnEarlierStageIsWrittenFirst() async throws {
-        let (_, swarm) = try await Self.deployed()
-        // etcd grows by its procedure in stage 1 (EtcdGrowthTests); ZooKeeper's growth in stage 2
-        // is refused before that, or anything else, is written.
-        let grown = try Self.lab(adding: ["lab-node4": ["etcd", "zk"], "lab-manager": ["etcd", "zk"]])
-        await swarm.label(grown.inventory)
-        let reason = try await Self.refusal(grown, on: swarm)
-        guard case .membershipChangeRefused("zookeeper", 3, 5, _, [], let zkProcedure) = reason else { Issue.record("\(reason)"); return }
-        #expect(zkProcedure.contains("majority of the old ensemble"))
-    }
-
     @Test func minioNeitherGrowsInItsPoolNorShrinks() async throws {
         let (cluster, swarm) = try await Self.deployed()
         let grown = try Self.lab(adding: ["lab-manager": ["minio"]])

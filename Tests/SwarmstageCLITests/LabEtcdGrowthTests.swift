@@ -120,39 +120,11 @@ enum EtcdSamples {
     /// Asks the first three members' `endpoint health` every 2 s until `stop()`; each sample is
     /// whether `good` holds for the number of healthy endpoints. `stop()` waits for the command
     /// in flight (no etcdctl job is abandoned) and returns the samples.
-    final class Sampler: Sendable {
-        final class Flag: @unchecked Sendable {
-            private let lock = NSLock()
-            private var raised = false
-            var isRaised: Bool { lock.withLock { raised } }
-            func raise() { lock.withLock { raised = true } }
+    static func sampling(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) -> ProbeSampler {
+        ProbeSampler {
+            let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
+            return good(health.map { EtcdSamples.healthyCount($0.output) } ?? 0)
         }
-
-        private let stopped = Flag()
-        private let task: Task<[Bool], Never>
-
-        init(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) {
-            let stopped = stopped
-            task = Task {
-                var samples: [Bool] = []
-                while !stopped.isRaised {
-                    let health = try? await LabEtcd.etcdctl(engine, ["endpoint", "health"], timeout: .seconds(30))
-                    if stopped.isRaised { break }
-                    samples.append(good(health.map { EtcdSamples.healthyCount($0.output) } ?? 0))
-                    try? await Task.sleep(for: .seconds(2))
-                }
-                return samples
-            }
-        }
-
-        func stop() async -> [Bool] {
-            stopped.raise()
-            return await task.value
-        }
-    }
-
-    static func sampling(_ engine: some SwarmAPI & Sendable, good: @escaping @Sendable (Int) -> Bool) -> Sampler {
-        Sampler(engine, good: good)
     }
 
     /// How many endpoints `etcdctl endpoint health` named healthy.

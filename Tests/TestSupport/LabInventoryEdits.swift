@@ -115,6 +115,17 @@ public enum LabInventoryEdits {
         ])
     }
 
+    /// inventory/lab.yml with ZooKeeper grown from 3 servers to 5: lab-node4 (zk4, next in file
+    /// order) and lab-manager3 (zk5, given: left to the file's order it would be zk1 and move
+    /// every server's number).
+    public static func growingZooKeeper() throws -> String {
+        try edited([
+            ("    roles: [minio, bookie, coord, index]\n    size: lab\n", "    roles: [zk, minio, bookie, coord, index]\n    size: lab\n"),
+            ("    address: 10.77.0.16\n    roles: [manager]\n    size: lab\n",
+             "    address: 10.77.0.16\n    roles: [manager, zk]\n    size: lab\n    labels: {zk5: \"true\"}\n"),
+        ])
+    }
+
     /// inventory/lab.yml without lab-node4's bookie (bookie3, the last: the others keep their numbers).
     public static func droppingBookie3() throws -> String {
         try edited([("    roles: [minio, bookie, coord, index]\n", "    roles: [minio, coord, index]\n")])

@@ -93,6 +93,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
                 + "(waited \(seconds(waited)))"
         case let .prePullFailed(stage, reason):
             return "stage \(stage.number) \(stage.rawValue): images not pulled beforehand (\(reason)); its tasks pull them"
+        case let .zooKeeperServing(_, servers, states):
+            return "  zookeeper: \(servers.count) servers serve on one list (\(states))"
         case .waiting, .stopping: return nil
         }
     }
@@ -118,7 +120,7 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case .engineBack:
             board.note = nil
             permanentLive(event)
-        case .objectCreated, .service, .objectRemoved, .serviceLeftDown, .taskLeftOnDownNode, .imagesPulled, .prePullFailed:
+        case .objectCreated, .service, .objectRemoved, .serviceLeftDown, .taskLeftOnDownNode, .imagesPulled, .prePullFailed, .zooKeeperServing:
             permanentLive(event)
         }
     }
@@ -218,6 +220,8 @@ final class ProgressPrinter: RolloutObserver, @unchecked Sendable {
         case let .imagesPulled(stage, images, hosts, waited):
             fields.merge(["event": "images-pulled", "stage": stage.rawValue, "images": images, "hosts": hosts, "waitedSeconds": Self.number(waited)]) { $1 }
         case let .prePullFailed(stage, reason): fields.merge(["event": "pre-pull-failed", "stage": stage.rawValue, "reason": reason]) { $1 }
+        case let .zooKeeperServing(stage, servers, states):
+            fields.merge(["event": "zookeeper-serving", "stage": stage.rawValue, "servers": servers, "states": states]) { $1 }
         }
         if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
             write(String(decoding: data, as: UTF8.self) + "\n")

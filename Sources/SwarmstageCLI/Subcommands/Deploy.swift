@@ -145,6 +145,9 @@ enum PlanText {
             return "\(name): update deferred (\(fields.joined(separator: ", "))): every host it may run on is down "
                 + "(\(hosts.joined(separator: ", "))); the first deploy after one returns makes it"
         case .waitForGate: return nil
+        case .waitForZooKeeper(_, let servers):
+            return "  then wait until ZooKeeper's \(servers.count) servers (\(servers.joined(separator: ", "))) serve with one leader, "
+                + "each listing exactly these (srvr, conf), before the next round"
         default:
             guard let name = action.serviceName, let change = action.serviceChange else { return nil }
             return "\(name): \(ProgressPrinter.describe(change))"
