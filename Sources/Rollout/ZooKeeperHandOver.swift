@@ -122,8 +122,9 @@ public struct ZooKeeperStatusJob: ZooKeeperStatus {
     }
 
     /// Each argument is a host: its `== host` line, then what it answered to `srvr` and to `conf`
-    /// (its server list; ZooKeeper's four-letter words, all allowed by Pulsar's `bin/pulsar`).
-    static let script = #"for host in "$@"; do echo "== $host"; { echo srvr; sleep 1; } | nc "$host" 2181; echo; { echo conf; sleep 1; } | nc "$host" 2181; echo; done"#
+    /// (its server list; ZooKeeper's four-letter words, all allowed by Pulsar's `bin/pulsar`). The
+    /// hosts are asked at once (each answer held open a second), their answers printed in order.
+    static let script = #"d=$(mktemp -d); for host in "$@"; do { { echo srvr; sleep 1; } | nc "$host" 2181; echo; { echo conf; sleep 1; } | nc "$host" 2181; echo; } > "$d/$host" 2>&1 & done; wait; for host in "$@"; do echo "== $host"; cat "$d/$host"; done; rm -rf "$d""#
 
     public func states(of hosts: [String], from member: SwarmService) async throws -> [ZooKeeperServerState] {
         let name = member.Spec.Name
